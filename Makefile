@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: MIT
+#
+# The commands a newcomer needs. CMake does the real work; this file only
+# installs missing Debian packages (scripts/deps.sh), configures and runs.
+#
+#   make demo            build, then run `ndisbuf demo`
+#   make test            build and run the unit tests (build/)
+#   make test-asan       the same under ASan+UBSan (build-asan/)
+#   make test-tsan       the same under TSan (build-tsan/)
+#   make bench           build and run every benchmark (DPDK peer if available)
+#   make install PREFIX=/usr/local
+#   make consumer-check  install into build/stage, build tests/consumer against it
+#   make clean
+#
+# CI=true turns warnings into errors (-DNDISBUF_WERROR=ON).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
+PREFIX     ?= /usr/local
+JOBS       ?= 2
+DEPS       ?= cmake gcc make pkg-config libcmocka-dev
+
+NDISBUF    := $(BUILD)/tools/ndisbuf/ndisbuf
+GENERATOR  := $(if $(shell command -v ninja 2>/dev/null),Ninja,Unix Makefiles)
+comma      := ,
+WERROR     := $(if $(filter-out 0 false no off,$(CI)),ON,OFF)
+
+# $(call configure,DIR,BUILD_TYPE,EXTRA): the generator is chosen only for a
+# new build tree (CMake refuses to change it later).
+define configure
+	cmake -S . -B $(1) $(if $(wildcard $(1)/CMakeCache.txt),,-G "$(GENERATOR)") \
+	    -DCMAKE_BUILD_TYPE=$(2) -DNDISBUF_WERROR=$(WERROR) $(3)
+	cmake --build $(1) -j$(JOBS)
+endef
+
+# $(call ctest,DIR): ctest prints its summary ("100% tests passed, 0 tests
+# failed out of N") before the timing and the list of failures; move that line
+# to the very end so it is the last thing `make test` prints.
+define ctest
+	ctest --test-dir $(1) --output-on-failure --no-tests=error -j$(JOBS) 2>&1 | \
+	    awk '/^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+/ { s = $$0; next } \
+	         { print; fflush() } END { if (s != "") print s }'
+endef
+
+.PHONY: build demo test test-asan test-tsan bench install consumer-check deps clean help
+
+help:
+	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	scripts/deps.sh $(DEPS)
+
+build: deps
+	$(call configure,$(BUILD),RelWithDebInfo,-DNDISBUF_SANITIZE=)
+
+demo: build
+	./$(NDISBUF) demo
+
+test: build
+	$(call ctest,$(BUILD))
+
+test-asan: deps
+	$(call configure,$(ASAN_BUILD),Debug,-DNDISBUF_SANITIZE=address$(comma)undefined)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	$(call ctest,$(ASAN_BUILD))
+
+test-tsan: deps
+	$(call configure,$(TSAN_BUILD),Debug,-DNDISBUF_SANITIZE=thread)
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	$(call ctest,$(TSAN_BUILD))
+
+# DPDK is optional: install it when we can, carry on without it otherwise.
+bench: deps
+	scripts/deps.sh libdpdk-dev || echo "make bench: no libdpdk-dev, benchmarks run without the DPDK peer"
+	$(call configure,$(BUILD),RelWithDebInfo,-DNDISBUF_SANITIZE=)
+	cmake --build $(BUILD) --target bench -j$(JOBS)
+	for b in $(BUILD)/bench/bench_*; do \
+	    [ -x "$$b" ] || continue; \
+	    echo "=== $$b"; \
+	    "$$b"; \
+	done
+
+install: deps
+	$(call configure,$(BUILD),RelWithDebInfo,-DNDISBUF_SANITIZE= -DCMAKE_INSTALL_PREFIX=$(abspath $(PREFIX)))
+	cmake --install $(BUILD)
+
+consumer-check: build
+	rm -rf $(BUILD)/stage $(BUILD)/consumer
+	cmake --install $(BUILD) --prefix $(CURDIR)/$(BUILD)/stage
+	tests/consumer/check.sh $(CURDIR)/$(BUILD)/stage $(CURDIR)/$(BUILD)/consumer
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ndisbuf's native extensions: the verifier's reports, diagnostics and pool
+ * statistics. Everything here is ndisbuf_* / NDISBUF_*; the WDK surface is
+ * in <ndis.h>.
+ *
+ * Two channels carry bad news:
+ *  - a *diagnostic* explains why a call failed cleanly (NULL or an error
+ *    status) because of its arguments: "Parameters->DataSize is 2048 but
+ *    fAllocateNetBuffer is FALSE". It goes to the diagnostic sink (stderr by
+ *    default) and is kept per thread for ndisbuf_last_diagnostic().
+ *  - a *report* is a contract violation by the driver (double free, pool
+ *    freed with objects outstanding, ...), in the style of a bug check: a
+ *    code, four parameters, the object and a message. The policy then
+ *    decides: abort (default), call a handler (tests), or count.
+ */
+#ifndef NDISBUF_NDISBUF_H
+#define NDISBUF_NDISBUF_H
+
+#include "ndis/base.h"
+#include "ndis/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Report codes: X(name, code, one-line meaning). One list decides them all. */
+#define NDISBUF_REPORT_CODES(X)                                                        \
+    X(INVALID_HANDLE, 0x01, "a handle that names no live pool")                       \
+    X(NULL_OBJECT, 0x02, "NULL passed where an object is required")                   \
+    X(FOREIGN_POINTER, 0x10, "a pointer no ndisbuf pool gave out")                     \
+    X(DOUBLE_FREE, 0x11, "an object freed twice")                                      \
+    X(WRONG_POOL, 0x12, "an object whose pool handle names another pool")              \
+    X(WRONG_FREE_CALL, 0x13, "an object freed by a call that does not own it")         \
+    X(NBL_HAS_FOREIGN_NB, 0x14, "an NBL freed while it carries a separately allocated NB") \
+    X(POOL_NOT_EMPTY, 0x15, "a pool freed with objects outstanding")                   \
+    X(CONTEXT_NOT_POPPED, 0x16, "an NBL freed with pushed context still on it")        \
+    X(MDL_LENGTHENED, 0x17, "an MDL lengthened beyond the buffer it was built for")
+
+typedef enum _NDISBUF_REPORT_CODE {
+#define NDISBUF_X_ENUM(name, code, text) NDISBUF_REPORT_##name = code,
+    NDISBUF_REPORT_CODES(NDISBUF_X_ENUM)
+#undef NDISBUF_X_ENUM
+} NDISBUF_REPORT_CODE;
+
+/* One report. Strings and the object stay valid only during the handler. */
+typedef struct _NDISBUF_REPORT {
+    NDISBUF_REPORT_CODE Code;
+    const char *CodeName;        /* "DOUBLE_FREE" */
+    const char *Function;        /* the NDIS call that caught it */
+    const void *Object;          /* the object concerned */
+    ULONG_PTR Parameters[4];     /* code-specific, as in a bug check */
+    const char *Message;         /* full human-readable text */
+} NDISBUF_REPORT, *PNDISBUF_REPORT;
+
+typedef enum _NDISBUF_REPORT_POLICY {
+    NdisbufReportAbort = 0,   /* print the report and abort() (default) */
+    NdisbufReportHandler = 1, /* print nothing, call the installed handler */
+    NdisbufReportCount = 2    /* print the report, count it, carry on */
+} NDISBUF_REPORT_POLICY;
+
+typedef void (*NDISBUF_REPORT_HANDLER)(const NDISBUF_REPORT *Report, void *Context);
+
+/*
+ * Installs Handler (with Context) and switches the policy to
+ * NdisbufReportHandler; Handler NULL restores the default abort policy.
+ * After a report the call that raised it returns without acting, whatever
+ * the policy, so the objects concerned are left as they were.
+ */
+NDISBUF_API void ndisbuf_report_set_handler(NDISBUF_REPORT_HANDLER Handler, void *Context);
+NDISBUF_API void ndisbuf_report_set_policy(NDISBUF_REPORT_POLICY Policy);
+NDISBUF_API NDISBUF_REPORT_POLICY ndisbuf_report_get_policy(void);
+/* Reports raised since the process started (every policy counts). */
+NDISBUF_API ULONG64 ndisbuf_report_count(void);
+/* "DOUBLE_FREE" for NDISBUF_REPORT_DOUBLE_FREE, "UNKNOWN" otherwise. */
+NDISBUF_API const char *ndisbuf_report_code_name(NDISBUF_REPORT_CODE Code);
+
+/* ---- diagnostics ---- */
+typedef void (*NDISBUF_DIAGNOSTIC_SINK)(const char *Message, void *Context);
+/* Sink NULL restores stderr. The message has no trailing newline. */
+NDISBUF_API void ndisbuf_set_diagnostic_sink(NDISBUF_DIAGNOSTIC_SINK Sink, void *Context);
+/* The calling thread's last diagnostic ("" if none); valid until its next one. */
+NDISBUF_API const char *ndisbuf_last_diagnostic(void);
+NDISBUF_API void ndisbuf_clear_diagnostic(void);
+
+/* ---- pool statistics ---- */
+typedef struct _NDISBUF_POOL_STATS {
+    ULONG PoolTag;
+    ULONG ElementSize;        /* bytes per element, private header included */
+    ULONG64 Outstanding;      /* allocated and not yet freed */
+    ULONG64 Capacity;         /* elements laid out so far (the pool grows) */
+    ULONG64 Allocations;      /* successful allocations since creation */
+} NDISBUF_POOL_STATS, *PNDISBUF_POOL_STATS;
+
+/* Statistics of an NBL or NB pool; NDIS_STATUS_INVALID_PARAMETER for a bad handle. */
+NDISBUF_API NDIS_STATUS ndisbuf_pool_get_stats(NDIS_HANDLE PoolHandle, NDISBUF_POOL_STATS *Stats);
+/* NBL and NB pools created and not yet freed, in the whole process. */
+NDISBUF_API ULONG ndisbuf_live_pool_count(void);
+/* Objects outstanding in every pool, the library's internal MDL pool included. */
+NDISBUF_API ULONG64 ndisbuf_outstanding_total(void);
+
+/* The library version, "0.1.0". */
+NDISBUF_API const char *ndisbuf_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* NDISBUF_NDISBUF_H */

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every tunable of the library, with its default and the reason for it.
+ * Nothing else in src/ picks a number; no #if lives inside a function body.
+ */
+#ifndef NDISBUF_CONFIG_H
+#define NDISBUF_CONFIG_H
+
+#include <stddef.h>
+
+/*
+ * Address space. All pool memory lives in one reserved arena so that any
+ * pointer can be mapped back to its pool and element in O(1), and a pointer
+ * no pool gave out is recognised without touching it. The arena is reserved
+ * (PROT_NONE, no commit) at first use; if the kernel refuses the size (e.g.
+ * under a sanitizer with a smaller application range) it is halved down to
+ * the minimum. It is divided into slots; a pool owns a run of slots.
+ */
+#define NDISBUF_ARENA_MAX_BYTES (1ULL << 40)     /* 1 TiB of address space */
+#define NDISBUF_ARENA_MIN_BYTES (8ULL << 30)     /* 8 GiB */
+#define NDISBUF_SLOT_SHIFT 26                    /* 64 MiB slots */
+#define NDISBUF_SLOT_BYTES (1ULL << NDISBUF_SLOT_SHIFT)
+/* A pool reserves room for this many elements (at least one slot)... */
+#define NDISBUF_POOL_RESERVE_ELEMENTS 65536ULL
+/* ...but never more than this much address space. */
+#define NDISBUF_POOL_MAX_RESERVE_BYTES (4ULL << 30)
+
+/* Growth: memory is committed in chunks that double from min to max. */
+#define NDISBUF_GROW_MIN_BYTES (64ULL << 10)
+#define NDISBUF_GROW_MAX_BYTES (8ULL << 20)
+
+/*
+ * Per-thread magazines: a thread keeps up to NDISBUF_MAGAZINE_SIZE free
+ * elements per pool and exchanges NDISBUF_MAGAZINE_BATCH at a time with the
+ * pool's depot (under the pool's mutex) when it runs empty or full.
+ */
+#define NDISBUF_MAGAZINE_SIZE 128
+#define NDISBUF_MAGAZINE_BATCH 64
+
+/* Elements start on a cache line; strides are multiples of it. */
+#define NDISBUF_ELEMENT_ALIGN 64
+
+/* Largest DataSize a pool accepts (elements must fit the reservation). */
+#define NDISBUF_MAX_DATA_SIZE (16UL << 20)
+
+/* Diagnostics longer than this are cut. */
+#define NDISBUF_DIAGNOSTIC_MAX 512
+/* Pool-not-empty reports list at most this many outstanding objects. */
+#define NDISBUF_REPORT_MAX_LISTED 8
+
+/* AddressSanitizer: free elements are poisoned so a use after free is caught. */
+#if defined(__SANITIZE_ADDRESS__)
+#define NDISBUF_HAVE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NDISBUF_HAVE_ASAN 1
+#endif
+#endif
+#ifdef NDISBUF_HAVE_ASAN
+#include <sanitizer/asan_interface.h>
+#define NDISBUF_POISON(addr, size) ASAN_POISON_MEMORY_REGION((addr), (size))
+#define NDISBUF_UNPOISON(addr, size) ASAN_UNPOISON_MEMORY_REGION((addr), (size))
+#else
+#define NDISBUF_POISON(addr, size) ((void)(addr), (void)(size))
+#define NDISBUF_UNPOISON(addr, size) ((void)(addr), (void)(size))
+#endif
+
+#define NDISBUF_LIKELY(x) __builtin_expect(!!(x), 1)
+#define NDISBUF_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+#endif /* NDISBUF_CONFIG_H */

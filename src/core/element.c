@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Taking, returning and recognising pool elements.
+ *
+ * elem_classify() is how every free call learns what it was handed: it
+ * never dereferences the pointer itself, only the private header of the
+ * element the arena says contains it, so a stray pointer is refused rather
+ * than followed. Under AddressSanitizer a free element's body is poisoned,
+ * so a driver touching an NBL after freeing it is caught at that line.
+ */
+#include "element.h"
+
+#include "config.h"
+
+static size_t elem_body_bytes(const struct nbuf_pool *pool)
+{
+    return pool_stride(pool->engine) - sizeof(struct elem_header);
+}
+
+void elem_init(void *element, void *user)
+{
+    struct nbuf_pool *pool = user;
+    struct elem_header *header = element;
+    *header = (struct elem_header){.state = ELEM_FREE, .pool = pool};
+    NDISBUF_POISON(header + 1, elem_body_bytes(pool));
+}
+
+void *elem_part(struct elem_header *header, size_t offset)
+{
+    return (char *)header + offset;
+}
+
+enum obj_kind elem_classify(const void *addr, struct elem_header **header)
+{
+    struct pool *engine;
+    struct elem_header *h = pool_element_containing(addr, &engine);
+    if (!h)
+        return OBJ_NONE;
+    *header = h;
+    const struct elem_layout *l = &h->pool->layout;
+    size_t off = (size_t)((const char *)addr - (const char *)h);
+    switch (h->pool->kind) {
+    case NBUF_POOL_NBL:
+        if (off == l->nbl)
+            return OBJ_NBL;
+        if (l->nb && off == l->nb)
+            return OBJ_NB_IN_NBL;
+        break;
+    case NBUF_POOL_NB:
+        if (off == l->nb)
+            return OBJ_NB;
+        break;
+    case NBUF_POOL_MDL:
+        if (off == l->mdl)
+            return OBJ_MDL;
+        return OBJ_INTERIOR;
+    }
+    if (l->mdl && off == l->mdl)
+        return OBJ_MDL_IN_ELEMENT;
+    return OBJ_INTERIOR;
+}
+
+const char *elem_kind_name(enum obj_kind kind)
+{
+    switch (kind) {
+    case OBJ_NONE:
+        return "a pointer no ndisbuf pool gave out";
+    case OBJ_INTERIOR:
+        return "a pointer into the middle of a pool element";
+    case OBJ_NBL:
+        return "a NET_BUFFER_LIST";
+    case OBJ_NB_IN_NBL:
+        return "the NET_BUFFER that came with a NET_BUFFER_LIST";
+    case OBJ_NB:
+        return "a NET_BUFFER from a NET_BUFFER pool";
+    case OBJ_MDL_IN_ELEMENT:
+        return "the MDL that came with a pool element's data";
+    case OBJ_MDL:
+        return "an MDL from NdisAllocateMdl/IoAllocateMdl";
+    }
+    return "unknown";
+}
+
+void *elem_take(struct nbuf_pool *pool, void *alloc_site)
+{
+    struct elem_header *header = pool_alloc(pool->engine);
+    if (NDISBUF_UNLIKELY(!header))
+        return NULL;
+    NDISBUF_UNPOISON(header + 1, elem_body_bytes(pool));
+    header->state = ELEM_LIVE;
+    header->flags = 0;
+    header->generation++;
+    header->owner = pool->owner;
+    header->alloc_site = alloc_site;
+    header->context_base = NULL;
+    return header;
+}
+
+void elem_give_back(struct elem_header *header)
+{
+    struct nbuf_pool *pool = header->pool;
+    header->state = ELEM_FREE;
+    NDISBUF_POISON(header + 1, elem_body_bytes(pool));
+    pool_free(pool->engine, header);
+}
+
+void elem_data_mdl_init(PMDL mdl, void *data, ULONG length)
+{
+    MmInitializeMdl(mdl, data, length);
+    MmBuildMdlForNonPagedPool(mdl);
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Pool elements as NDIS sees them (private to the library).
+ *
+ * Every element is one block laid out once, when its pool first commits it:
+ *
+ *   [elem_header 64][NET_BUFFER_LIST][context block]   NBL pools
+ *   [NET_BUFFER][MDL][data]                            ...with NB / data
+ *   [elem_header 64][NET_BUFFER][MDL][data]            NB pools
+ *   [elem_header 64][MDL]                              the internal MDL pool
+ *
+ * elem_header has the same layout in every build (no #ifdef fields), so the
+ * verifier is switched at run time and never recompiled for. All offsets
+ * are computed in layout.c and nowhere else.
+ */
+#ifndef NDISBUF_CORE_ELEMENT_H
+#define NDISBUF_CORE_ELEMENT_H
+
+#include <stdbool.h>
+
+#include "ndis.h"
+#include "pool/pool.h"
+
+enum elem_state {
+    ELEM_FREE = 0x45455246u, /* "FREE" */
+    ELEM_LIVE = 0x4556494Cu  /* "LIVE" */
+};
+
+enum elem_flag {
+    ELEM_CONTEXT_ALLOCATED = 1u << 0 /* the allocation-time context block is separate */
+};
+
+struct nbuf_pool;
+
+struct elem_header {
+    uint32_t state;              /* enum elem_state: the level-0 cookie */
+    uint8_t flags;               /* enum elem_flag */
+    uint8_t reserved0;
+    uint16_t reserved1;
+    uint32_t generation;         /* bumped at every allocation */
+    uint32_t reserved2;
+    struct nbuf_pool *pool;      /* the NDIS pool that owns the element */
+    void *owner;                 /* handle that allocated it (driver, binding) */
+    void *alloc_site;            /* return address of the allocating call */
+    PNET_BUFFER_LIST_CONTEXT context_base; /* context given at allocation */
+    ULONG_PTR built_length;      /* MDL elements: the length it was built with */
+    void *reserved3;
+};
+_Static_assert(sizeof(struct elem_header) == 64, "the private header is one cache line");
+
+enum nbuf_pool_kind {
+    NBUF_POOL_NBL = 1,
+    NBUF_POOL_NB = 2,
+    NBUF_POOL_MDL = 3
+};
+
+/* Offsets within an element; 0 means "absent" for everything but the header. */
+struct elem_layout {
+    size_t nbl;
+    size_t context;       /* the NET_BUFFER_LIST_CONTEXT block */
+    size_t nb;
+    size_t mdl;
+    size_t data;
+    size_t size;          /* bytes the element needs */
+    USHORT context_size;  /* data bytes of the embedded context block */
+    ULONG data_size;
+};
+
+#define NBUF_POOL_MAGIC 0x4C4F4F50u /* "POOL" */
+
+struct nbuf_pool {
+    uint32_t magic;
+    uint8_t kind;                 /* enum nbuf_pool_kind */
+    UCHAR protocol_id;
+    BOOLEAN allocate_nb;
+    ULONG tag;
+    NDIS_HANDLE owner;
+    struct elem_layout layout;
+    struct pool *engine;
+    struct nbuf_pool *live_next;  /* registry of live pools (pools.c) */
+    struct nbuf_pool *live_prev;
+};
+
+/* What a pointer handed to the library turns out to be. */
+enum obj_kind {
+    OBJ_NONE,        /* not in any live pool's elements */
+    OBJ_INTERIOR,    /* inside an element, but not at an object's start */
+    OBJ_NBL,
+    OBJ_NB_IN_NBL,   /* the NB that came with an NBL */
+    OBJ_NB,          /* a lone NB from an NB pool */
+    OBJ_MDL_IN_ELEMENT,
+    OBJ_MDL          /* from the internal MDL pool */
+};
+
+/* layout.c */
+void layout_nbl_pool(struct elem_layout *layout, bool with_nb, USHORT context_size, ULONG data_size);
+void layout_nb_pool(struct elem_layout *layout, ULONG data_size);
+void layout_mdl_pool(struct elem_layout *layout);
+
+/* element.c */
+void elem_init(void *element, void *pool);
+enum obj_kind elem_classify(const void *addr, struct elem_header **header);
+const char *elem_kind_name(enum obj_kind kind);
+void *elem_part(struct elem_header *header, size_t offset);
+void *elem_take(struct nbuf_pool *pool, void *alloc_site);
+void elem_give_back(struct elem_header *header);
+void elem_data_mdl_init(PMDL mdl, void *data, ULONG length);
+
+/* pools.c: handle checks for the allocation calls */
+struct nbuf_pool *pools_checked(NDIS_HANDLE handle, enum nbuf_pool_kind kind, const char *function);
+struct nbuf_pool *pools_mdl_pool(void);
+
+/* nb.c: one place that points an NB at an MDL chain */
+bool nb_chain_fits(PMDL chain, ULONG offset, SIZE_T length, const char *function);
+void nb_attach_chain(PNET_BUFFER nb, PMDL chain, ULONG offset, SIZE_T length);
+void nb_attach_own_data(PNET_BUFFER nb, struct elem_header *header);
+
+#endif /* NDISBUF_CORE_ELEMENT_H */

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * MDL helpers: allocation from the library's MDL pool, free, and the few
+ * Mm calls that are functions rather than macros.
+ *
+ * MDLs handed out by NdisAllocateMdl / IoAllocateMdl come from one internal
+ * pool, so freeing one is checked like any pool element (double free,
+ * foreign pointer, an MDL that belongs to an NBL's own data). The length an
+ * MDL was built with is kept in its private header, which is what lets
+ * NdisAdjustMdlLength refuse to lengthen it.
+ */
+#include "config.h"
+#include "element.h"
+#include "verify/verify.h"
+
+SIZE_T MmSizeOfMdl(PVOID Base, SIZE_T Length)
+{
+    return sizeof(MDL) + sizeof(PFN_NUMBER) * ADDRESS_AND_SIZE_TO_SPAN_PAGES(Base, Length);
+}
+
+VOID MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList)
+{
+    MemoryDescriptorList->MappedSystemVa = MmGetMdlVirtualAddress(MemoryDescriptorList);
+    MemoryDescriptorList->MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL;
+}
+
+static PMDL mdl_take(NDIS_HANDLE owner, PVOID va, ULONG length, void *site, const char *fn)
+{
+    struct nbuf_pool *pool = pools_mdl_pool();
+    struct elem_header *h = pool ? elem_take(pool, site) : NULL;
+    if (!h) {
+        vf_diagnostic(fn, "out of memory for an MDL");
+        return NULL;
+    }
+    h->owner = owner;
+    h->built_length = length;
+    PMDL mdl = elem_part(h, pool->layout.mdl);
+    MmInitializeMdl(mdl, va, length);
+    return mdl;
+}
+
+PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, BOOLEAN ChargeQuota, PIRP Irp)
+{
+    const char *fn = "IoAllocateMdl";
+    (void)SecondaryBuffer;
+    (void)ChargeQuota;
+    if (Irp) {
+        vf_diagnostic(fn, "Irp must be NULL: there are no IRPs in user mode");
+        return NULL;
+    }
+    if (!VirtualAddress && Length) {
+        vf_diagnostic(fn, "VirtualAddress is NULL with Length %u", Length);
+        return NULL;
+    }
+    return mdl_take(NULL, VirtualAddress, Length, __builtin_return_address(0), fn);
+}
+
+PMDL NdisAllocateMdl(NDIS_HANDLE NdisHandle, PVOID VirtualAddress, UINT Length)
+{
+    const char *fn = "NdisAllocateMdl";
+    if (!VirtualAddress) {
+        vf_diagnostic(fn, "VirtualAddress is NULL");
+        return NULL;
+    }
+    PMDL mdl = mdl_take(NdisHandle, VirtualAddress, Length, __builtin_return_address(0), fn);
+    if (mdl)
+        MmBuildMdlForNonPagedPool(mdl);
+    return mdl;
+}
+
+/* The header of a live pool MDL, or NULL after reporting why not. */
+static struct elem_header *mdl_checked(PMDL mdl, const char *fn)
+{
+    ULONG_PTR params[4] = {(ULONG_PTR)mdl, 0, 0, 0};
+    struct elem_header *h = NULL;
+    enum obj_kind kind = mdl ? elem_classify(mdl, &h) : OBJ_NONE;
+    if (!mdl) {
+        vf_report(NDISBUF_REPORT_NULL_OBJECT, fn, mdl, params, "Mdl is NULL");
+        return NULL;
+    }
+    if (kind == OBJ_NONE || kind == OBJ_INTERIOR) {
+        vf_report(NDISBUF_REPORT_FOREIGN_POINTER, fn, mdl, params,
+                  "%p is %s (an MDL in the caller's own storage is not freed by the library)", (void *)mdl,
+                  elem_kind_name(kind));
+        return NULL;
+    }
+    if (kind != OBJ_MDL) {
+        vf_report(NDISBUF_REPORT_WRONG_FREE_CALL, fn, mdl, params, "%p is %s, freed with its element",
+                  (void *)mdl, elem_kind_name(kind));
+        return NULL;
+    }
+    if (h->state != ELEM_LIVE) {
+        params[1] = h->state;
+        vf_report(NDISBUF_REPORT_DOUBLE_FREE, fn, mdl, params, "MDL %p was already freed", (void *)mdl);
+        return NULL;
+    }
+    return h;
+}
+
+static void mdl_free(PMDL mdl, const char *fn)
+{
+    struct elem_header *h = mdl_checked(mdl, fn);
+    if (h)
+        elem_give_back(h);
+}
+
+VOID IoFreeMdl(PMDL Mdl)
+{
+    mdl_free(Mdl, "IoFreeMdl");
+}
+
+VOID NdisFreeMdl(PMDL Mdl)
+{
+    mdl_free(Mdl, "NdisFreeMdl");
+}
+
+/* The length an MDL the library gave out was built with; 0 for others. */
+static ULONG64 mdl_built_length(PMDL mdl)
+{
+    struct elem_header *h = NULL;
+    switch (elem_classify(mdl, &h)) {
+    case OBJ_MDL:
+        return h->built_length;
+    case OBJ_MDL_IN_ELEMENT:
+        return h->pool->layout.data_size;
+    default:
+        return 0;
+    }
+}
+
+VOID NdisAdjustMdlLength(PMDL Mdl, UINT Length)
+{
+    ULONG64 built = mdl_built_length(Mdl);
+    if (built && Length > built) {
+        ULONG_PTR params[4] = {(ULONG_PTR)Mdl, Length, (ULONG_PTR)built, 0};
+        vf_report(NDISBUF_REPORT_MDL_LENGTHENED, "NdisAdjustMdlLength", Mdl, params,
+                  "MDL %p was built for %llu bytes; it may be shortened, never lengthened to %u", (void *)Mdl,
+                  (unsigned long long)built, Length);
+        return;
+    }
+    Mdl->ByteCount = Length;
+}

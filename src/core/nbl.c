@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NET_BUFFER_LIST allocation and free.
+ *
+ * An NBL comes zeroed from its pool element, with the element's own NB (and
+ * MDL and data) when the pool has them, and with its allocation-time
+ * context: from the element's context block when it fits, from a separate
+ * block otherwise. Free checks, in this order, that the pointer is an NBL a
+ * pool gave out, that it is live, that it still names its pool, that it
+ * carries no separately allocated NB and that no pushed context is left;
+ * any failure is reported and the NBL is left as it was.
+ */
+#include <stdlib.h>
+
+#include "config.h"
+#include "element.h"
+#include "verify/verify.h"
+
+static bool context_request_ok(USHORT size, USHORT backfill, const char *fn)
+{
+    if (size % sizeof(PVOID) != 0 || backfill % sizeof(PVOID) != 0) {
+        vf_diagnostic(fn, "ContextSize %u and ContextBackFill %u must be multiples of sizeof(PVOID) (%zu)",
+                      size, backfill, sizeof(PVOID));
+        return false;
+    }
+    if ((ULONG)size + backfill > 0xFFFF) {
+        vf_diagnostic(fn, "ContextSize %u + ContextBackFill %u exceed a context block's 65535 bytes",
+                      size, backfill);
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Gives the NBL its allocation-time context: the used part is the last
+ * `size` bytes of the block, with at least `backfill` unused bytes before it.
+ */
+static bool nbl_context_init(PNET_BUFFER_LIST nbl, struct elem_header *h, USHORT size, USHORT backfill)
+{
+    const struct elem_layout *l = &h->pool->layout;
+    PNET_BUFFER_LIST_CONTEXT block;
+    if ((ULONG)size + backfill <= l->context_size) {
+        if (!l->context_size)
+            return true; /* no context at all */
+        block = elem_part(h, l->context);
+        block->Size = l->context_size;
+    } else {
+        size_t total = (size_t)size + backfill;
+        block = aligned_alloc(MEMORY_ALLOCATION_ALIGNMENT,
+                              (sizeof(*block) + total + MEMORY_ALLOCATION_ALIGNMENT - 1) &
+                                  ~(size_t)(MEMORY_ALLOCATION_ALIGNMENT - 1));
+        if (!block)
+            return false;
+        block->Size = (USHORT)total;
+        h->flags |= ELEM_CONTEXT_ALLOCATED;
+    }
+    block->Next = NULL;
+    block->Offset = (USHORT)(block->Size - size);
+    nbl->Context = block;
+    h->context_base = block;
+    return true;
+}
+
+static PNET_BUFFER_LIST nbl_take(struct nbuf_pool *pool, USHORT context_size, USHORT context_backfill,
+                                 void *site, const char *fn)
+{
+    struct elem_header *h = elem_take(pool, site);
+    if (NDISBUF_UNLIKELY(!h)) {
+        vf_diagnostic(fn, "out of memory: the pool could not grow");
+        return NULL;
+    }
+    const struct elem_layout *l = &pool->layout;
+    PNET_BUFFER_LIST nbl = elem_part(h, l->nbl);
+    memset(nbl, 0, sizeof(*nbl));
+    nbl->NdisPoolHandle = pool;
+    NdisSetNetBufferListProtocolId(nbl, pool->protocol_id);
+    if (NDISBUF_UNLIKELY(!nbl_context_init(nbl, h, context_size, context_backfill))) {
+        elem_give_back(h);
+        vf_diagnostic(fn, "out of memory for a %u-byte context block", context_size + context_backfill);
+        return NULL;
+    }
+    if (l->nb) {
+        PNET_BUFFER nb = elem_part(h, l->nb);
+        memset(nb, 0, sizeof(*nb));
+        nb->NdisPoolHandle = pool;
+        nbl->FirstNetBuffer = nb;
+        if (l->data_size)
+            nb_attach_own_data(nb, h);
+    }
+    return nbl;
+}
+
+PNET_BUFFER_LIST NdisAllocateNetBufferList(NDIS_HANDLE PoolHandle, USHORT ContextSize, USHORT ContextBackFill)
+{
+    const char *fn = "NdisAllocateNetBufferList";
+    struct nbuf_pool *pool = pools_checked(PoolHandle, NBUF_POOL_NBL, fn);
+    if (!pool || !context_request_ok(ContextSize, ContextBackFill, fn))
+        return NULL;
+    return nbl_take(pool, ContextSize, ContextBackFill, __builtin_return_address(0), fn);
+}
+
+PNET_BUFFER_LIST NdisAllocateNetBufferAndNetBufferList(NDIS_HANDLE PoolHandle, USHORT ContextSize,
+                                                       USHORT ContextBackFill, PMDL MdlChain, ULONG DataOffset,
+                                                       SIZE_T DataLength)
+{
+    const char *fn = "NdisAllocateNetBufferAndNetBufferList";
+    struct nbuf_pool *pool = pools_checked(PoolHandle, NBUF_POOL_NBL, fn);
+    if (!pool || !context_request_ok(ContextSize, ContextBackFill, fn))
+        return NULL;
+    if (NDISBUF_UNLIKELY(!pool->allocate_nb || pool->layout.data_size)) {
+        vf_diagnostic(fn, "the pool was created with %s; this call needs fAllocateNetBuffer TRUE and DataSize 0",
+                      pool->allocate_nb ? "a DataSize" : "fAllocateNetBuffer FALSE");
+        return NULL;
+    }
+    if (!nb_chain_fits(MdlChain, DataOffset, DataLength, fn))
+        return NULL;
+    PNET_BUFFER_LIST nbl = nbl_take(pool, ContextSize, ContextBackFill, __builtin_return_address(0), fn);
+    if (nbl)
+        nb_attach_chain(nbl->FirstNetBuffer, MdlChain, DataOffset, DataLength);
+    return nbl;
+}
+
+/* The element header of a live NBL, or NULL after reporting why not. */
+static struct elem_header *nbl_checked(PNET_BUFFER_LIST nbl, const char *fn)
+{
+    ULONG_PTR params[4] = {(ULONG_PTR)nbl, 0, 0, 0};
+    struct elem_header *h = NULL;
+    enum obj_kind kind = nbl ? elem_classify(nbl, &h) : OBJ_NONE;
+    if (!nbl) {
+        vf_report(NDISBUF_REPORT_NULL_OBJECT, fn, nbl, params, "NetBufferList is NULL");
+        return NULL;
+    }
+    if (kind == OBJ_NONE || kind == OBJ_INTERIOR) {
+        vf_report(NDISBUF_REPORT_FOREIGN_POINTER, fn, nbl, params, "%p is %s", (void *)nbl, elem_kind_name(kind));
+        return NULL;
+    }
+    if (kind != OBJ_NBL) {
+        vf_report(NDISBUF_REPORT_WRONG_FREE_CALL, fn, nbl, params, "%p is %s, not a NET_BUFFER_LIST",
+                  (void *)nbl, elem_kind_name(kind));
+        return NULL;
+    }
+    params[1] = h->state;
+    params[2] = h->generation;
+    if (h->state != ELEM_LIVE) {
+        vf_report(NDISBUF_REPORT_DOUBLE_FREE, fn, nbl, params,
+                  "NET_BUFFER_LIST %p was already freed (allocation #%u of its element)", (void *)nbl,
+                  h->generation);
+        return NULL;
+    }
+    if (nbl->NdisPoolHandle != h->pool) {
+        params[1] = (ULONG_PTR)nbl->NdisPoolHandle;
+        params[2] = (ULONG_PTR)h->pool;
+        vf_report(NDISBUF_REPORT_WRONG_POOL, fn, nbl, params,
+                  "NET_BUFFER_LIST %p says NdisPoolHandle %p but was allocated from pool %p", (void *)nbl,
+                  nbl->NdisPoolHandle, (void *)h->pool);
+        return NULL;
+    }
+    return h;
+}
+
+/* Counts the NBs on the NBL that did not come with it (bounded walk). */
+static ULONG nbl_foreign_nbs(PNET_BUFFER_LIST nbl, struct elem_header *h, PNET_BUFFER *first_foreign)
+{
+    PNET_BUFFER own = h->pool->layout.nb ? elem_part(h, h->pool->layout.nb) : NULL;
+    ULONG foreign = 0, seen = 0;
+    *first_foreign = NULL;
+    for (PNET_BUFFER nb = nbl->FirstNetBuffer; nb && seen < (1u << 20); nb = nb->Next, seen++) {
+        if (nb == own)
+            continue;
+        if (!foreign++)
+            *first_foreign = nb;
+    }
+    return foreign;
+}
+
+VOID NdisFreeNetBufferList(PNET_BUFFER_LIST NetBufferList)
+{
+    const char *fn = "NdisFreeNetBufferList";
+    struct elem_header *h = nbl_checked(NetBufferList, fn);
+    if (!h)
+        return;
+    PNET_BUFFER foreign_nb;
+    ULONG foreign = nbl_foreign_nbs(NetBufferList, h, &foreign_nb);
+    if (NDISBUF_UNLIKELY(foreign)) {
+        ULONG_PTR params[4] = {(ULONG_PTR)NetBufferList, (ULONG_PTR)foreign_nb, foreign, 0};
+        vf_report(NDISBUF_REPORT_NBL_HAS_FOREIGN_NB, fn, NetBufferList, params,
+                  "NET_BUFFER_LIST %p still carries %u NET_BUFFER(s) it was not allocated with (first: %p); "
+                  "free them with NdisFreeNetBuffer (or unlink them) before freeing the NBL",
+                  (void *)NetBufferList, foreign, (void *)foreign_nb);
+        return;
+    }
+    if (NDISBUF_UNLIKELY(NetBufferList->Context != h->context_base)) {
+        ULONG_PTR params[4] = {(ULONG_PTR)NetBufferList, (ULONG_PTR)NetBufferList->Context,
+                               (ULONG_PTR)h->context_base, 0};
+        vf_report(NDISBUF_REPORT_CONTEXT_NOT_POPPED, fn, NetBufferList, params,
+                  "NET_BUFFER_LIST %p is freed with context %p on it, above its allocation-time context %p; "
+                  "pop it with NdisFreeNetBufferListContext first",
+                  (void *)NetBufferList, (void *)NetBufferList->Context, (void *)h->context_base);
+        return;
+    }
+    if (h->flags & ELEM_CONTEXT_ALLOCATED)
+        free(h->context_base);
+    elem_give_back(h);
+}
+
+NDIS_HANDLE NdisGetPoolFromNetBufferList(PNET_BUFFER_LIST NetBufferList)
+{
+    return NetBufferList->NdisPoolHandle;
+}

@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NET_BUFFER_LIST and NET_BUFFER pools: creation, validation, free, stats.
+ *
+ * A pool is an NDIS-level description (kind, tag, layout, owner) over an
+ * engine pool of fixed-size elements. Live pools are kept in a registry so
+ * that a handle given to a free call is checked before anything is
+ * released, and so the library can answer how many pools and objects are
+ * still out. Freeing a pool with objects outstanding is a driver bug: it is
+ * reported with the count, the tag and where the first ones were allocated,
+ * and the pool is left intact so nothing still in use is released.
+ */
+#define _GNU_SOURCE /* dladdr */
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "element.h"
+#include "verify/verify.h"
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct nbuf_pool *registry_head;
+static ULONG registry_count;
+static struct nbuf_pool *mdl_pool;
+static pthread_once_t mdl_pool_once = PTHREAD_ONCE_INIT;
+
+/* ------------------------------------------------------------- registry */
+
+static void registry_add(struct nbuf_pool *pool)
+{
+    pthread_mutex_lock(&registry_lock);
+    pool->live_next = registry_head;
+    if (registry_head)
+        registry_head->live_prev = pool;
+    registry_head = pool;
+    registry_count++;
+    pthread_mutex_unlock(&registry_lock);
+}
+
+/* Removes pool if it is live; false when the handle names no live pool. */
+static bool registry_contains_locked(const struct nbuf_pool *pool)
+{
+    for (struct nbuf_pool *p = registry_head; p; p = p->live_next)
+        if (p == pool)
+            return true;
+    return false;
+}
+
+static void registry_remove_locked(struct nbuf_pool *pool)
+{
+    if (pool->live_prev)
+        pool->live_prev->live_next = pool->live_next;
+    else
+        registry_head = pool->live_next;
+    if (pool->live_next)
+        pool->live_next->live_prev = pool->live_prev;
+    registry_count--;
+}
+
+ULONG ndisbuf_live_pool_count(void)
+{
+    pthread_mutex_lock(&registry_lock);
+    ULONG n = registry_count;
+    pthread_mutex_unlock(&registry_lock);
+    return n;
+}
+
+ULONG64 ndisbuf_outstanding_total(void)
+{
+    ULONG64 total = 0;
+    pthread_mutex_lock(&registry_lock);
+    for (struct nbuf_pool *p = registry_head; p; p = p->live_next)
+        total += pool_outstanding(p->engine);
+    pthread_mutex_unlock(&registry_lock);
+    if (__atomic_load_n(&mdl_pool, __ATOMIC_ACQUIRE))
+        total += pool_outstanding(mdl_pool->engine);
+    return total;
+}
+
+/* --------------------------------------------------------------- create */
+
+static struct nbuf_pool *pool_new(enum nbuf_pool_kind kind, NDIS_HANDLE owner, ULONG tag,
+                                  const struct elem_layout *layout)
+{
+    struct nbuf_pool *pool = calloc(1, sizeof(*pool));
+    if (!pool)
+        return NULL;
+    pool->kind = (uint8_t)kind;
+    pool->owner = owner;
+    pool->tag = tag;
+    pool->layout = *layout;
+    struct pool_config config = {.element_size = layout->size, .user = pool, .init = elem_init};
+    pool->engine = pool_create(&config);
+    if (!pool->engine) {
+        free(pool);
+        return NULL;
+    }
+    pool->magic = NBUF_POOL_MAGIC;
+    return pool;
+}
+
+static bool header_ok(const NDIS_OBJECT_HEADER *header, USHORT rev1_size, const char *function)
+{
+    if (header->Type != NDIS_OBJECT_TYPE_DEFAULT) {
+        vf_diagnostic(function, "Parameters->Header.Type is 0x%02X, expected NDIS_OBJECT_TYPE_DEFAULT (0x%02X)",
+                      header->Type, NDIS_OBJECT_TYPE_DEFAULT);
+        return false;
+    }
+    if (header->Revision < 1) {
+        vf_diagnostic(function, "Parameters->Header.Revision is %u, expected 1 or later", header->Revision);
+        return false;
+    }
+    if (header->Size < rev1_size) {
+        vf_diagnostic(function, "Parameters->Header.Size is %u, smaller than revision 1's %u bytes",
+                      header->Size, rev1_size);
+        return false;
+    }
+    return true;
+}
+
+static bool nbl_pool_parameters_ok(const NET_BUFFER_LIST_POOL_PARAMETERS *p, const char *fn)
+{
+    if (!p) {
+        vf_diagnostic(fn, "Parameters is NULL");
+        return false;
+    }
+    if (!header_ok(&p->Header, NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1, fn))
+        return false;
+    if (p->Header.Revision >= NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_2) {
+        if (p->Header.Size < NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_2) {
+            vf_diagnostic(fn, "Parameters->Header.Size is %u, smaller than revision 2's %u bytes",
+                          p->Header.Size, (unsigned)NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_2);
+            return false;
+        }
+        if (p->Flags != 0) {
+            vf_diagnostic(fn, "Parameters->Flags is 0x%X; no pool flags are supported", p->Flags);
+            return false;
+        }
+    }
+    if (p->ProtocolId > NDIS_PROTOCOL_ID_MAX) {
+        vf_diagnostic(fn, "Parameters->ProtocolId is 0x%02X, above NDIS_PROTOCOL_ID_MAX (0x%02X)",
+                      p->ProtocolId, NDIS_PROTOCOL_ID_MAX);
+        return false;
+    }
+    if (p->ContextSize % sizeof(PVOID) != 0) {
+        vf_diagnostic(fn, "Parameters->ContextSize is %u, not a multiple of sizeof(PVOID) (%zu)",
+                      p->ContextSize, sizeof(PVOID));
+        return false;
+    }
+    if (p->DataSize != 0 && !p->fAllocateNetBuffer) {
+        vf_diagnostic(fn, "Parameters->DataSize is %u but Parameters->fAllocateNetBuffer is FALSE; "
+                          "data comes only with a preallocated NET_BUFFER", p->DataSize);
+        return false;
+    }
+    if (p->DataSize > NDISBUF_MAX_DATA_SIZE) {
+        vf_diagnostic(fn, "Parameters->DataSize is %u, above ndisbuf's limit of %lu bytes",
+                      p->DataSize, (unsigned long)NDISBUF_MAX_DATA_SIZE);
+        return false;
+    }
+    return true;
+}
+
+NDIS_HANDLE NdisAllocateNetBufferListPool(NDIS_HANDLE NdisHandle, PNET_BUFFER_LIST_POOL_PARAMETERS Parameters)
+{
+    const char *fn = "NdisAllocateNetBufferListPool";
+    if (!nbl_pool_parameters_ok(Parameters, fn))
+        return NULL;
+    struct elem_layout layout;
+    layout_nbl_pool(&layout, Parameters->fAllocateNetBuffer != FALSE, Parameters->ContextSize,
+                    Parameters->DataSize);
+    struct nbuf_pool *pool = pool_new(NBUF_POOL_NBL, NdisHandle, Parameters->PoolTag, &layout);
+    if (!pool) {
+        vf_diagnostic(fn, "out of memory or address space for a pool of %zu-byte elements", layout.size);
+        return NULL;
+    }
+    pool->protocol_id = Parameters->ProtocolId;
+    pool->allocate_nb = Parameters->fAllocateNetBuffer != FALSE;
+    registry_add(pool);
+    return pool;
+}
+
+NDIS_HANDLE NdisAllocateNetBufferPool(NDIS_HANDLE NdisHandle, PNET_BUFFER_POOL_PARAMETERS Parameters)
+{
+    const char *fn = "NdisAllocateNetBufferPool";
+    if (!Parameters) {
+        vf_diagnostic(fn, "Parameters is NULL");
+        return NULL;
+    }
+    if (!header_ok(&Parameters->Header, NDIS_SIZEOF_NET_BUFFER_POOL_PARAMETERS_REVISION_1, fn))
+        return NULL;
+    if (Parameters->DataSize > NDISBUF_MAX_DATA_SIZE) {
+        vf_diagnostic(fn, "Parameters->DataSize is %u, above ndisbuf's limit of %lu bytes",
+                      Parameters->DataSize, (unsigned long)NDISBUF_MAX_DATA_SIZE);
+        return NULL;
+    }
+    struct elem_layout layout;
+    layout_nb_pool(&layout, Parameters->DataSize);
+    struct nbuf_pool *pool = pool_new(NBUF_POOL_NB, NdisHandle, Parameters->PoolTag, &layout);
+    if (!pool) {
+        vf_diagnostic(fn, "out of memory or address space for a pool of %zu-byte elements", layout.size);
+        return NULL;
+    }
+    registry_add(pool);
+    return pool;
+}
+
+static void mdl_pool_create(void)
+{
+    struct elem_layout layout;
+    layout_mdl_pool(&layout);
+    struct nbuf_pool *pool = pool_new(NBUF_POOL_MDL, NULL, 0x4C444D4E /* "NMDL" */, &layout);
+    __atomic_store_n(&mdl_pool, pool, __ATOMIC_RELEASE);
+}
+
+struct nbuf_pool *pools_mdl_pool(void)
+{
+    pthread_once(&mdl_pool_once, mdl_pool_create);
+    return mdl_pool;
+}
+
+/* ------------------------------------------------------ handle checking */
+
+static const char *pool_kind_name(uint8_t kind)
+{
+    return kind == NBUF_POOL_NBL ? "NET_BUFFER_LIST pool" : kind == NBUF_POOL_NB ? "NET_BUFFER pool" : "pool";
+}
+
+struct nbuf_pool *pools_checked(NDIS_HANDLE handle, enum nbuf_pool_kind kind, const char *function)
+{
+    struct nbuf_pool *pool = handle;
+    if (NDISBUF_UNLIKELY(!pool)) {
+        vf_diagnostic(function, "PoolHandle is NULL");
+        return NULL;
+    }
+    if (NDISBUF_UNLIKELY(pool->magic != NBUF_POOL_MAGIC)) {
+        vf_diagnostic(function, "PoolHandle %p names no live pool", handle);
+        return NULL;
+    }
+    if (NDISBUF_UNLIKELY(pool->kind != kind)) {
+        vf_diagnostic(function, "PoolHandle %p is a %s, this call needs a %s", handle,
+                      pool_kind_name(pool->kind), pool_kind_name((uint8_t)kind));
+        return NULL;
+    }
+    return pool;
+}
+
+/* ------------------------------------------------------------------ free */
+
+static void tag_text(ULONG tag, char out[5])
+{
+    for (int i = 0; i < 4; i++) {
+        char c = (char)((tag >> (8 * i)) & 0xFF);
+        out[i] = (c >= 0x20 && c < 0x7F) ? c : '.';
+    }
+    out[4] = '\0';
+}
+
+struct outstanding_list {
+    ULONG64 count;
+    size_t used;
+    char text[NDISBUF_REPORT_MAX_LISTED * 128];
+};
+
+static void describe_site(void *site, char *out, size_t size)
+{
+    Dl_info info;
+    if (site && dladdr(site, &info) && info.dli_sname)
+        snprintf(out, size, "%s+%#lx", info.dli_sname, (unsigned long)((char *)site - (char *)info.dli_saddr));
+    else if (site && dladdr(site, &info) && info.dli_fname)
+        snprintf(out, size, "%s+%#lx", info.dli_fname, (unsigned long)((char *)site - (char *)info.dli_fbase));
+    else
+        snprintf(out, size, "%p", site);
+}
+
+static void collect_outstanding(void *element, void *ctx)
+{
+    struct elem_header *h = element;
+    struct outstanding_list *list = ctx;
+    if (h->state != ELEM_LIVE)
+        return;
+    if (list->count++ >= NDISBUF_REPORT_MAX_LISTED || list->used >= sizeof(list->text))
+        return;
+    const struct elem_layout *l = &h->pool->layout;
+    char site[96];
+    describe_site(h->alloc_site, site, sizeof(site));
+    int n = snprintf(list->text + list->used, sizeof(list->text) - list->used,
+                     "\n      %p allocated at %s", elem_part(h, h->pool->kind == NBUF_POOL_NBL ? l->nbl : l->nb),
+                     site);
+    if (n > 0)
+        list->used += (size_t)n;
+}
+
+static void pool_free_checked(NDIS_HANDLE handle, enum nbuf_pool_kind kind, const char *fn)
+{
+    struct nbuf_pool *pool = handle;
+    ULONG_PTR params[4] = {(ULONG_PTR)handle, 0, 0, 0};
+    pthread_mutex_lock(&registry_lock);
+    bool live = pool && registry_contains_locked(pool);
+    if (!live || pool->kind != kind) {
+        pthread_mutex_unlock(&registry_lock);
+        vf_report(NDISBUF_REPORT_INVALID_HANDLE, fn, handle, params, "%p is not a live %s%s", handle,
+                  pool_kind_name((uint8_t)kind), live ? " (it is another kind of pool)" : "");
+        return;
+    }
+    struct outstanding_list list = {0};
+    if (pool_outstanding(pool->engine) != 0)
+        pool_for_each_element(pool->engine, collect_outstanding, &list);
+    if (list.count != 0) {
+        pthread_mutex_unlock(&registry_lock);
+        char tag[5];
+        tag_text(pool->tag, tag);
+        params[1] = (ULONG_PTR)list.count;
+        params[2] = pool->tag;
+        vf_report(NDISBUF_REPORT_POOL_NOT_EMPTY, fn, handle, params,
+                  "%s %p (tag '%s' 0x%08X) freed with %llu %s outstanding; nothing was released:%s",
+                  pool_kind_name(pool->kind), handle, tag, pool->tag, (unsigned long long)list.count,
+                  kind == NBUF_POOL_NBL ? "NET_BUFFER_LISTs" : "NET_BUFFERs", list.text);
+        return;
+    }
+    registry_remove_locked(pool);
+    pthread_mutex_unlock(&registry_lock);
+    pool->magic = 0;
+    pool_destroy(pool->engine);
+    free(pool);
+}
+
+VOID NdisFreeNetBufferListPool(NDIS_HANDLE PoolHandle)
+{
+    pool_free_checked(PoolHandle, NBUF_POOL_NBL, "NdisFreeNetBufferListPool");
+}
+
+VOID NdisFreeNetBufferPool(NDIS_HANDLE PoolHandle)
+{
+    pool_free_checked(PoolHandle, NBUF_POOL_NB, "NdisFreeNetBufferPool");
+}
+
+/* ----------------------------------------------------------------- stats */
+
+NDIS_STATUS ndisbuf_pool_get_stats(NDIS_HANDLE PoolHandle, NDISBUF_POOL_STATS *Stats)
+{
+    struct nbuf_pool *pool = PoolHandle;
+    if (!Stats)
+        return NDIS_STATUS_INVALID_PARAMETER;
+    pthread_mutex_lock(&registry_lock);
+    bool live = pool && registry_contains_locked(pool);
+    if (live) {
+        Stats->PoolTag = pool->tag;
+        Stats->ElementSize = (ULONG)pool_stride(pool->engine);
+        Stats->Outstanding = pool_outstanding(pool->engine);
+        Stats->Capacity = pool_capacity(pool->engine);
+        Stats->Allocations = pool_allocations(pool->engine);
+    }
+    pthread_mutex_unlock(&registry_lock);
+    if (!live)
+        vf_diagnostic("ndisbuf_pool_get_stats", "PoolHandle %p names no live pool", PoolHandle);
+    return live ? NDIS_STATUS_SUCCESS : NDIS_STATUS_INVALID_PARAMETER;
+}
+
+const char *ndisbuf_version(void)
+{
+    return "0.1.0";
+}

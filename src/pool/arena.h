@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The arena: one reservation of address space for every pool, divided into
+ * slots. A pool owns a run of consecutive slots; the slot table maps any
+ * address in the arena back to its pool in O(1), which is how a pointer is
+ * recognised (or refused) without ever being dereferenced.
+ */
+#ifndef NDISBUF_POOL_ARENA_H
+#define NDISBUF_POOL_ARENA_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pool;
+
+/* Lock order: arena_lock before any pool's lock. */
+extern pthread_mutex_t arena_lock;
+
+/*
+ * Reserves nslots consecutive slots for owner; returns the first slot's
+ * index and its address through *base, or -1 when the arena is full or
+ * cannot be reserved. Call with arena_lock held.
+ */
+long arena_claim_locked(uint32_t nslots, struct pool *owner, char **base);
+/* Gives the slots back and drops their memory. Call with arena_lock held. */
+void arena_release_locked(uint32_t first, uint32_t nslots);
+/* The pool owning the slot that holds addr, or NULL. Lock-free. */
+struct pool *arena_owner(const void *addr);
+/* The pool owning slot index `first`, for stale-reference checks. arena_lock held. */
+struct pool *arena_slot_owner_locked(uint32_t first);
+
+#endif /* NDISBUF_POOL_ARENA_H */

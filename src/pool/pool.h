@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The allocator engine: pools of fixed-size elements. Knows nothing of NDIS.
+ *
+ * Elements live in one process-wide reserved arena; each pool owns a run of
+ * slots in it and commits memory in growing chunks, laying new elements out
+ * once (the init callback) when they are first committed. Allocation and
+ * free go through a per-thread magazine with no lock and no atomic
+ * read-modify-write; a magazine that runs empty or full exchanges a batch
+ * with the pool's depot under the pool's mutex. A free may happen on any
+ * thread. Outstanding counts are per-thread single-writer counters summed
+ * when asked.
+ */
+#ifndef NDISBUF_POOL_POOL_H
+#define NDISBUF_POOL_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct pool;
+
+typedef void (*pool_init_fn)(void *element, void *user);
+
+struct pool_config {
+    size_t element_size; /* rounded up to NDISBUF_ELEMENT_ALIGN */
+    void *user;          /* handed back by pool_user() */
+    pool_init_fn init;   /* lays out each element once, when first committed */
+};
+
+/* A new pool, or NULL (address space or memory exhausted). */
+struct pool *pool_create(const struct pool_config *config);
+/* Releases the pool's memory. The caller has checked nothing is outstanding. */
+void pool_destroy(struct pool *pool);
+
+/* An element (laid out by init, contents as last freed), or NULL. */
+void *pool_alloc(struct pool *pool);
+/* Returns an element of this pool; the caller has checked it is one. */
+void pool_free(struct pool *pool, void *element);
+
+/*
+ * The element containing addr and its pool, or NULL when addr lies in no
+ * element laid out by a live pool. Never dereferences addr.
+ */
+void *pool_element_containing(const void *addr, struct pool **owner);
+
+void *pool_user(const struct pool *pool);
+size_t pool_stride(const struct pool *pool);
+uint64_t pool_outstanding(struct pool *pool);
+uint64_t pool_capacity(const struct pool *pool);
+uint64_t pool_allocations(struct pool *pool);
+/* Calls fn on every element laid out so far, under the pool's lock. */
+void pool_for_each_element(struct pool *pool, void (*fn)(void *element, void *ctx), void *ctx);
+
+#endif /* NDISBUF_POOL_POOL_H */

@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: MIT */
+/* The ndisbuf program's subcommands. */
+#ifndef NDISBUF_TOOL_H
+#define NDISBUF_TOOL_H
+
+int tool_demo(int argc, char **argv);
+
+#endif
