@@ -25,11 +25,6 @@ void elem_init(void *element, void *user)
     NDISBUF_POISON(header + 1, elem_body_bytes(pool));
 }
 
-void *elem_part(struct elem_header *header, size_t offset)
-{
-    return (char *)header + offset;
-}
-
 enum obj_kind elem_classify(const void *addr, struct elem_header **header)
 {
     struct pool *engine;

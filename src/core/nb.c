@@ -93,7 +93,7 @@ static PNET_BUFFER nb_take(struct nbuf_pool *pool, void *site, const char *fn)
         return NULL;
     }
     PNET_BUFFER nb = elem_part(h, pool->layout.nb);
-    memset(nb, 0, sizeof(*nb));
+    elem_zero(nb, sizeof(*nb));
     nb->NdisPoolHandle = pool;
     if (pool->layout.data_size)
         nb_attach_own_data(nb, h);

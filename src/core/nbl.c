@@ -71,7 +71,7 @@ static PNET_BUFFER_LIST nbl_take(struct nbuf_pool *pool, USHORT context_size, US
     }
     const struct elem_layout *l = &pool->layout;
     PNET_BUFFER_LIST nbl = elem_part(h, l->nbl);
-    memset(nbl, 0, sizeof(*nbl));
+    elem_zero(nbl, sizeof(*nbl));
     nbl->NdisPoolHandle = pool;
     NdisSetNetBufferListProtocolId(nbl, pool->protocol_id);
     if (NDISBUF_UNLIKELY(!nbl_context_init(nbl, h, context_size, context_backfill))) {
@@ -81,7 +81,7 @@ static PNET_BUFFER_LIST nbl_take(struct nbuf_pool *pool, USHORT context_size, US
     }
     if (l->nb) {
         PNET_BUFFER nb = elem_part(h, l->nb);
-        memset(nb, 0, sizeof(*nb));
+        elem_zero(nb, sizeof(*nb));
         nb->NdisPoolHandle = pool;
         nbl->FirstNetBuffer = nb;
         if (l->data_size)
