@@ -15,6 +15,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__cplusplus) && !defined(_Static_assert)
+/* C++ consumers: the C11 keyword is static_assert there. */
+#define _Static_assert static_assert
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
