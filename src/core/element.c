@@ -11,6 +11,7 @@
 #include "element.h"
 
 #include "config.h"
+#include "verify/verify.h"
 
 static size_t elem_body_bytes(const struct nbuf_pool *pool)
 {
@@ -103,4 +104,48 @@ void elem_data_mdl_init(PMDL mdl, void *data, ULONG length)
 {
     MmInitializeMdl(mdl, data, length);
     MmBuildMdlForNonPagedPool(mdl);
+}
+
+struct elem_header *elem_checked(const void *obj, enum obj_kind want, const char *what, const char *fn)
+{
+    ULONG_PTR params[4] = {(ULONG_PTR)obj, 0, 0, 0};
+    struct elem_header *h = NULL;
+    enum obj_kind kind = obj ? elem_classify(obj, &h) : OBJ_NONE;
+    if (!obj) {
+        vf_report(NDISBUF_REPORT_NULL_OBJECT, fn, obj, params, "the %s is NULL", what);
+        return NULL;
+    }
+    if (kind == OBJ_NONE || kind == OBJ_INTERIOR) {
+        vf_report(NDISBUF_REPORT_FOREIGN_POINTER, fn, obj, params, "%p is %s, not a %s from ndisbuf", obj,
+                  elem_kind_name(kind), what);
+        return NULL;
+    }
+    if (kind != want) {
+        params[1] = (ULONG_PTR)kind;
+        vf_report(NDISBUF_REPORT_WRONG_FREE_CALL, fn, obj, params, "%p is %s; %s does not free it%s", obj,
+                  elem_kind_name(kind), fn,
+                  kind == OBJ_NB_IN_NBL       ? " (NdisFreeNetBufferList frees it with its NBL)"
+                  : kind == OBJ_MDL_IN_ELEMENT ? " (it is freed with the element that holds its data)"
+                                               : "");
+        return NULL;
+    }
+    if (h->state != ELEM_LIVE) {
+        params[1] = h->state;
+        params[2] = h->generation;
+        vf_report(NDISBUF_REPORT_DOUBLE_FREE, fn, obj, params,
+                  "%s %p was already freed (allocation #%u of its element)", what, obj, h->generation);
+        return NULL;
+    }
+    return h;
+}
+
+bool elem_pool_matches(struct elem_header *h, const void *obj, NDIS_HANDLE claimed, const char *what,
+                       const char *fn)
+{
+    if (NDISBUF_LIKELY(claimed == h->pool))
+        return true;
+    ULONG_PTR params[4] = {(ULONG_PTR)obj, (ULONG_PTR)claimed, (ULONG_PTR)h->pool, 0};
+    vf_report(NDISBUF_REPORT_WRONG_POOL, fn, obj, params, "%s %p says NdisPoolHandle %p but was allocated from pool %p",
+              what, obj, claimed, (void *)h->pool);
+    return false;
 }

@@ -123,6 +123,15 @@ void layout_mdl_pool(struct elem_layout *layout);
 void elem_init(void *element, void *pool);
 enum obj_kind elem_classify(const void *addr, struct elem_header **header);
 const char *elem_kind_name(enum obj_kind kind);
+/*
+ * The header of a live object of kind `want` (what: "NET_BUFFER_LIST", ...),
+ * or NULL after reporting why not: NULL, foreign pointer, wrong free call,
+ * double free. The one place the free calls' level-0 checks are decided.
+ */
+struct elem_header *elem_checked(const void *obj, enum obj_kind want, const char *what, const char *fn);
+/* Whether the object's NdisPoolHandle (claimed) still names its pool; reports WRONG_POOL if not. */
+bool elem_pool_matches(struct elem_header *h, const void *obj, NDIS_HANDLE claimed, const char *what,
+                       const char *fn);
 void *elem_take(struct nbuf_pool *pool, void *alloc_site);
 void elem_give_back(struct elem_header *header);
 void elem_data_mdl_init(PMDL mdl, void *data, ULONG length);

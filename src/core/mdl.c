@@ -68,38 +68,9 @@ PMDL NdisAllocateMdl(NDIS_HANDLE NdisHandle, PVOID VirtualAddress, UINT Length)
     return mdl;
 }
 
-/* The header of a live pool MDL, or NULL after reporting why not. */
-static struct elem_header *mdl_checked(PMDL mdl, const char *fn)
-{
-    ULONG_PTR params[4] = {(ULONG_PTR)mdl, 0, 0, 0};
-    struct elem_header *h = NULL;
-    enum obj_kind kind = mdl ? elem_classify(mdl, &h) : OBJ_NONE;
-    if (!mdl) {
-        vf_report(NDISBUF_REPORT_NULL_OBJECT, fn, mdl, params, "Mdl is NULL");
-        return NULL;
-    }
-    if (kind == OBJ_NONE || kind == OBJ_INTERIOR) {
-        vf_report(NDISBUF_REPORT_FOREIGN_POINTER, fn, mdl, params,
-                  "%p is %s (an MDL in the caller's own storage is not freed by the library)", (void *)mdl,
-                  elem_kind_name(kind));
-        return NULL;
-    }
-    if (kind != OBJ_MDL) {
-        vf_report(NDISBUF_REPORT_WRONG_FREE_CALL, fn, mdl, params, "%p is %s, freed with its element",
-                  (void *)mdl, elem_kind_name(kind));
-        return NULL;
-    }
-    if (h->state != ELEM_LIVE) {
-        params[1] = h->state;
-        vf_report(NDISBUF_REPORT_DOUBLE_FREE, fn, mdl, params, "MDL %p was already freed", (void *)mdl);
-        return NULL;
-    }
-    return h;
-}
-
 static void mdl_free(PMDL mdl, const char *fn)
 {
-    struct elem_header *h = mdl_checked(mdl, fn);
+    struct elem_header *h = elem_checked(mdl, OBJ_MDL, "MDL", fn);
     if (h)
         elem_give_back(h);
 }

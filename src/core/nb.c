@@ -135,40 +135,9 @@ PNET_BUFFER NdisAllocateNetBufferMdlAndData(NDIS_HANDLE PoolHandle)
 VOID NdisFreeNetBuffer(PNET_BUFFER NetBuffer)
 {
     const char *fn = "NdisFreeNetBuffer";
-    ULONG_PTR params[4] = {(ULONG_PTR)NetBuffer, 0, 0, 0};
-    struct elem_header *h = NULL;
-    enum obj_kind kind = NetBuffer ? elem_classify(NetBuffer, &h) : OBJ_NONE;
-    if (!NetBuffer) {
-        vf_report(NDISBUF_REPORT_NULL_OBJECT, fn, NetBuffer, params, "NetBuffer is NULL");
-        return;
-    }
-    if (kind == OBJ_NONE || kind == OBJ_INTERIOR) {
-        vf_report(NDISBUF_REPORT_FOREIGN_POINTER, fn, NetBuffer, params, "%p is %s", (void *)NetBuffer,
-                  elem_kind_name(kind));
-        return;
-    }
-    if (kind != OBJ_NB) {
-        vf_report(NDISBUF_REPORT_WRONG_FREE_CALL, fn, NetBuffer, params, "%p is %s%s", (void *)NetBuffer,
-                  elem_kind_name(kind),
-                  kind == OBJ_NB_IN_NBL ? "; it is freed with its NBL by NdisFreeNetBufferList" : "");
-        return;
-    }
-    params[1] = h->state;
-    params[2] = h->generation;
-    if (h->state != ELEM_LIVE) {
-        vf_report(NDISBUF_REPORT_DOUBLE_FREE, fn, NetBuffer, params, "NET_BUFFER %p was already freed",
-                  (void *)NetBuffer);
-        return;
-    }
-    if (NetBuffer->NdisPoolHandle != h->pool) {
-        params[1] = (ULONG_PTR)NetBuffer->NdisPoolHandle;
-        params[2] = (ULONG_PTR)h->pool;
-        vf_report(NDISBUF_REPORT_WRONG_POOL, fn, NetBuffer, params,
-                  "NET_BUFFER %p says NdisPoolHandle %p but was allocated from pool %p", (void *)NetBuffer,
-                  NetBuffer->NdisPoolHandle, (void *)h->pool);
-        return;
-    }
-    elem_give_back(h);
+    struct elem_header *h = elem_checked(NetBuffer, OBJ_NB, "NET_BUFFER", fn);
+    if (h && elem_pool_matches(h, NetBuffer, NetBuffer->NdisPoolHandle, "NET_BUFFER", fn))
+        elem_give_back(h);
 }
 
 NDIS_HANDLE NdisGetPoolFromNetBuffer(PNET_BUFFER NetBuffer)

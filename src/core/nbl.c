@@ -120,44 +120,6 @@ PNET_BUFFER_LIST NdisAllocateNetBufferAndNetBufferList(NDIS_HANDLE PoolHandle, U
     return nbl;
 }
 
-/* The element header of a live NBL, or NULL after reporting why not. */
-static struct elem_header *nbl_checked(PNET_BUFFER_LIST nbl, const char *fn)
-{
-    ULONG_PTR params[4] = {(ULONG_PTR)nbl, 0, 0, 0};
-    struct elem_header *h = NULL;
-    enum obj_kind kind = nbl ? elem_classify(nbl, &h) : OBJ_NONE;
-    if (!nbl) {
-        vf_report(NDISBUF_REPORT_NULL_OBJECT, fn, nbl, params, "NetBufferList is NULL");
-        return NULL;
-    }
-    if (kind == OBJ_NONE || kind == OBJ_INTERIOR) {
-        vf_report(NDISBUF_REPORT_FOREIGN_POINTER, fn, nbl, params, "%p is %s", (void *)nbl, elem_kind_name(kind));
-        return NULL;
-    }
-    if (kind != OBJ_NBL) {
-        vf_report(NDISBUF_REPORT_WRONG_FREE_CALL, fn, nbl, params, "%p is %s, not a NET_BUFFER_LIST",
-                  (void *)nbl, elem_kind_name(kind));
-        return NULL;
-    }
-    params[1] = h->state;
-    params[2] = h->generation;
-    if (h->state != ELEM_LIVE) {
-        vf_report(NDISBUF_REPORT_DOUBLE_FREE, fn, nbl, params,
-                  "NET_BUFFER_LIST %p was already freed (allocation #%u of its element)", (void *)nbl,
-                  h->generation);
-        return NULL;
-    }
-    if (nbl->NdisPoolHandle != h->pool) {
-        params[1] = (ULONG_PTR)nbl->NdisPoolHandle;
-        params[2] = (ULONG_PTR)h->pool;
-        vf_report(NDISBUF_REPORT_WRONG_POOL, fn, nbl, params,
-                  "NET_BUFFER_LIST %p says NdisPoolHandle %p but was allocated from pool %p", (void *)nbl,
-                  nbl->NdisPoolHandle, (void *)h->pool);
-        return NULL;
-    }
-    return h;
-}
-
 /* Counts the NBs on the NBL that did not come with it (bounded walk). */
 static ULONG nbl_foreign_nbs(PNET_BUFFER_LIST nbl, struct elem_header *h, PNET_BUFFER *first_foreign)
 {
@@ -176,8 +138,8 @@ static ULONG nbl_foreign_nbs(PNET_BUFFER_LIST nbl, struct elem_header *h, PNET_B
 VOID NdisFreeNetBufferList(PNET_BUFFER_LIST NetBufferList)
 {
     const char *fn = "NdisFreeNetBufferList";
-    struct elem_header *h = nbl_checked(NetBufferList, fn);
-    if (!h)
+    struct elem_header *h = elem_checked(NetBufferList, OBJ_NBL, "NET_BUFFER_LIST", fn);
+    if (!h || !elem_pool_matches(h, NetBufferList, NetBufferList->NdisPoolHandle, "NET_BUFFER_LIST", fn))
         return;
     PNET_BUFFER foreign_nb;
     ULONG foreign = nbl_foreign_nbs(NetBufferList, h, &foreign_nb);
