@@ -13,6 +13,9 @@
 #include "element.h"
 #include "verify/verify.h"
 
+/* 4 GiB - PAGE_SIZE: the documented ceiling of one MDL's buffer. */
+#define IO_ALLOCATE_MDL_MAX_LENGTH (0xFFFFFFFFul - PAGE_SIZE + 1)
+
 SIZE_T MmSizeOfMdl(PVOID Base, SIZE_T Length)
 {
     return sizeof(MDL) + sizeof(PFN_NUMBER) * ADDRESS_AND_SIZE_TO_SPAN_PAGES(Base, Length);
@@ -52,6 +55,11 @@ PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, 
         vf_diagnostic(fn, "VirtualAddress is NULL with Length %u", Length);
         return NULL;
     }
+    if (Length > IO_ALLOCATE_MDL_MAX_LENGTH) {
+        vf_diagnostic(fn, "Length %u is above the largest buffer an MDL describes (%lu bytes)", Length,
+                      (unsigned long)IO_ALLOCATE_MDL_MAX_LENGTH);
+        return NULL;
+    }
     return mdl_take(NULL, VirtualAddress, Length, __builtin_return_address(0), fn);
 }
 
@@ -85,7 +93,7 @@ VOID NdisFreeMdl(PMDL Mdl)
     mdl_free(Mdl, "NdisFreeMdl");
 }
 
-/* The length an MDL the library gave out was built with; 0 for others. */
+/* The length an MDL the library gave out was built with; no limit for others. */
 static ULONG64 mdl_built_length(PMDL mdl)
 {
     struct elem_header *h = NULL;
@@ -95,14 +103,14 @@ static ULONG64 mdl_built_length(PMDL mdl)
     case OBJ_MDL_IN_ELEMENT:
         return h->pool->layout.data_size;
     default:
-        return 0;
+        return UINT64_MAX;
     }
 }
 
 VOID NdisAdjustMdlLength(PMDL Mdl, UINT Length)
 {
     ULONG64 built = mdl_built_length(Mdl);
-    if (built && Length > built) {
+    if (Length > built) {
         ULONG_PTR params[4] = {(ULONG_PTR)Mdl, Length, (ULONG_PTR)built, 0};
         vf_report(NDISBUF_REPORT_MDL_LENGTHENED, "NdisAdjustMdlLength", Mdl, params,
                   "MDL %p was built for %llu bytes; it may be shortened, never lengthened to %u", (void *)Mdl,

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
 #include "element.h"
@@ -24,6 +25,14 @@ static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct nbuf_pool *registry_head;
 static ULONG registry_count;
 static struct nbuf_pool *mdl_pool;
+/*
+ * Freed pool objects are never given back to malloc: they wait, magic
+ * cleared, in a first-in first-out queue for reuse. A driver that allocates
+ * from a pool it already freed then meets a cleared magic and gets a clean
+ * diagnostic, not a use of freed memory; FIFO reuse delays the day a stale
+ * handle names a new pool for as long as possible.
+ */
+static struct nbuf_pool *retired_head, **retired_tail = &retired_head;
 static pthread_once_t mdl_pool_once = PTHREAD_ONCE_INIT;
 
 /* ------------------------------------------------------------- registry */
@@ -81,10 +90,32 @@ ULONG64 ndisbuf_outstanding_total(void)
 
 /* --------------------------------------------------------------- create */
 
+static struct nbuf_pool *pool_object_take(void)
+{
+    pthread_mutex_lock(&registry_lock);
+    struct nbuf_pool *pool = retired_head;
+    if (pool && !(retired_head = pool->live_next))
+        retired_tail = &retired_head;
+    pthread_mutex_unlock(&registry_lock);
+    if (!pool)
+        return calloc(1, sizeof(*pool));
+    memset(pool, 0, sizeof(*pool));
+    return pool;
+}
+
+/* Queues a pool object for reuse; call with registry_lock held. */
+static void pool_object_retire_locked(struct nbuf_pool *pool)
+{
+    __atomic_store_n(&pool->magic, 0, __ATOMIC_RELAXED);
+    pool->live_next = NULL;
+    *retired_tail = pool;
+    retired_tail = &pool->live_next;
+}
+
 static struct nbuf_pool *pool_new(enum nbuf_pool_kind kind, NDIS_HANDLE owner, ULONG tag,
                                   const struct elem_layout *layout)
 {
-    struct nbuf_pool *pool = calloc(1, sizeof(*pool));
+    struct nbuf_pool *pool = pool_object_take();
     if (!pool)
         return NULL;
     pool->kind = (uint8_t)kind;
@@ -94,10 +125,12 @@ static struct nbuf_pool *pool_new(enum nbuf_pool_kind kind, NDIS_HANDLE owner, U
     struct pool_config config = {.element_size = layout->size, .user = pool, .init = elem_init};
     pool->engine = pool_create(&config);
     if (!pool->engine) {
-        free(pool);
+        pthread_mutex_lock(&registry_lock);
+        pool_object_retire_locked(pool);
+        pthread_mutex_unlock(&registry_lock);
         return NULL;
     }
-    pool->magic = NBUF_POOL_MAGIC;
+    __atomic_store_n(&pool->magic, NBUF_POOL_MAGIC, __ATOMIC_RELAXED);
     return pool;
 }
 
@@ -234,7 +267,7 @@ struct nbuf_pool *pools_checked(NDIS_HANDLE handle, enum nbuf_pool_kind kind, co
         vf_diagnostic(function, "PoolHandle is NULL");
         return NULL;
     }
-    if (NDISBUF_UNLIKELY(pool->magic != NBUF_POOL_MAGIC)) {
+    if (NDISBUF_UNLIKELY(__atomic_load_n(&pool->magic, __ATOMIC_RELAXED) != NBUF_POOL_MAGIC)) {
         vf_diagnostic(function, "PoolHandle %p names no live pool", handle);
         return NULL;
     }
@@ -320,10 +353,9 @@ static void pool_free_checked(NDIS_HANDLE handle, enum nbuf_pool_kind kind, cons
         return;
     }
     registry_remove_locked(pool);
-    pthread_mutex_unlock(&registry_lock);
-    pool->magic = 0;
     pool_destroy(pool->engine);
-    free(pool);
+    pool_object_retire_locked(pool);
+    pthread_mutex_unlock(&registry_lock);
 }
 
 VOID NdisFreeNetBufferListPool(NDIS_HANDLE PoolHandle)

@@ -188,6 +188,7 @@ void pool_destroy(struct pool *pool)
     }
     pool->magazines = NULL;
     pthread_mutex_unlock(&pool->lock);
+    NDISBUF_UNPOISON(pool->base, pool->committed_bytes); /* a later pool may reuse these addresses */
     arena_release_locked(pool->id, pool->nslots);
     pthread_mutex_unlock(&arena_lock);
     pthread_mutex_destroy(&pool->lock);
