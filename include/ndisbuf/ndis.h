@@ -17,6 +17,7 @@
 #include "ndis/nblinfo.h"
 #include "ndis/nbl.h"
 #include "ndis/pool.h"
+#include "ndis/nbldata.h"
 #include "ndisbuf.h"
 
 #endif /* NDISBUF_NDIS_H */

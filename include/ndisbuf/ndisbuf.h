@@ -35,7 +35,8 @@ extern "C" {
     X(NBL_HAS_FOREIGN_NB, 0x14, "an NBL freed while it carries a separately allocated NB") \
     X(POOL_NOT_EMPTY, 0x15, "a pool freed with objects outstanding")                   \
     X(CONTEXT_NOT_POPPED, 0x16, "an NBL freed with pushed context still on it")        \
-    X(MDL_LENGTHENED, 0x17, "an MDL lengthened beyond the buffer it was built for")
+    X(MDL_LENGTHENED, 0x17, "an MDL lengthened beyond the buffer it was built for")      \
+    X(CONTEXT_MISMATCH, 0x18, "NBL context freed out of step with its allocations")
 
 typedef enum _NDISBUF_REPORT_CODE {
 #define NDISBUF_X_ENUM(name, code, text) NDISBUF_REPORT_##name = code,
