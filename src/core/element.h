@@ -27,7 +27,8 @@ enum elem_state {
 };
 
 enum elem_flag {
-    ELEM_CONTEXT_ALLOCATED = 1u << 0 /* the allocation-time context block is separate */
+    ELEM_CONTEXT_ALLOCATED = 1u << 0, /* the allocation-time context block is separate */
+    ELEM_RETREAT_BUFFER = 1u << 1     /* an MDL a retreat made, owning its buffer */
 };
 
 struct nbuf_pool;
@@ -44,7 +45,7 @@ struct elem_header {
     void *alloc_site;            /* return address of the allocating call */
     PNET_BUFFER_LIST_CONTEXT context_base; /* context given at allocation */
     ULONG_PTR built_length;      /* MDL elements: the length it was built with */
-    void *reserved3;
+    void *buffer;                /* memory the library allocated for this element */
 };
 _Static_assert(sizeof(struct elem_header) == 64, "the private header is one cache line");
 
@@ -136,6 +137,11 @@ void *elem_take(struct nbuf_pool *pool, void *alloc_site);
 void elem_give_back(struct elem_header *header);
 void elem_data_mdl_init(PMDL mdl, void *data, ULONG length);
 
+/* mdl.c: the MDLs a retreat allocates when no handler is given */
+PMDL mdl_retreat_alloc(ULONG bytes);
+bool mdl_is_retreat_buffer(PMDL mdl);
+void mdl_retreat_free(PMDL mdl);
+
 /* pools.c: handle checks for the allocation calls */
 struct nbuf_pool *pools_checked(NDIS_HANDLE handle, enum nbuf_pool_kind kind, const char *function);
 struct nbuf_pool *pools_mdl_pool(void);
@@ -144,5 +150,9 @@ struct nbuf_pool *pools_mdl_pool(void);
 bool nb_chain_fits(PMDL chain, ULONG offset, SIZE_T length, const char *function);
 void nb_attach_chain(PNET_BUFFER nb, PMDL chain, ULONG offset, SIZE_T length);
 void nb_attach_own_data(PNET_BUFFER nb, struct elem_header *header);
+void nb_relocate_current(PNET_BUFFER nb);
+
+/* retreat.c: releases the library's retreat MDLs still on an NB being freed */
+void nb_release_retreat_mdls(PNET_BUFFER nb);
 
 #endif /* NDISBUF_CORE_ELEMENT_H */

@@ -9,6 +9,8 @@
  * MDL was built with is kept in its private header, which is what lets
  * NdisAdjustMdlLength refuse to lengthen it.
  */
+#include <stdlib.h>
+
 #include "config.h"
 #include "element.h"
 #include "verify/verify.h"
@@ -79,6 +81,13 @@ PMDL NdisAllocateMdl(NDIS_HANDLE NdisHandle, PVOID VirtualAddress, UINT Length)
 static void mdl_free(PMDL mdl, const char *fn)
 {
     struct elem_header *h = elem_checked(mdl, OBJ_MDL, "MDL", fn);
+    if (h && (h->flags & ELEM_RETREAT_BUFFER)) {
+        ULONG_PTR params[4] = {(ULONG_PTR)mdl, 0, 0, 0};
+        vf_report(NDISBUF_REPORT_WRONG_FREE_CALL, fn, mdl, params,
+                  "MDL %p was allocated by a retreat; NdisAdvanceNetBufferDataStart with FreeMdl frees it",
+                  (void *)mdl);
+        return;
+    }
     if (h)
         elem_give_back(h);
 }
@@ -118,4 +127,36 @@ VOID NdisAdjustMdlLength(PMDL Mdl, UINT Length)
         return;
     }
     Mdl->ByteCount = Length;
+}
+
+PMDL mdl_retreat_alloc(ULONG bytes)
+{
+    const char *fn = "NdisRetreatNetBufferDataStart";
+    void *buffer = malloc(bytes ? bytes : 1);
+    PMDL mdl = buffer ? mdl_take(NULL, buffer, bytes, __builtin_return_address(0), fn) : NULL;
+    if (!mdl) {
+        free(buffer);
+        return NULL;
+    }
+    struct elem_header *h = NULL;
+    elem_classify(mdl, &h);
+    h->flags |= ELEM_RETREAT_BUFFER;
+    h->buffer = buffer;
+    MmBuildMdlForNonPagedPool(mdl);
+    return mdl;
+}
+
+bool mdl_is_retreat_buffer(PMDL mdl)
+{
+    struct elem_header *h = NULL;
+    return elem_classify(mdl, &h) == OBJ_MDL && h->state == ELEM_LIVE && (h->flags & ELEM_RETREAT_BUFFER);
+}
+
+void mdl_retreat_free(PMDL mdl)
+{
+    struct elem_header *h = NULL;
+    elem_classify(mdl, &h);
+    free(h->buffer);
+    h->buffer = NULL;
+    elem_give_back(h);
 }

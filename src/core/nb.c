@@ -77,6 +77,20 @@ void nb_attach_chain(PNET_BUFFER nb, PMDL chain, ULONG offset, SIZE_T length)
     nb_locate(chain, offset, &nb->CurrentMdl, &nb->CurrentMdlOffset);
 }
 
+void nb_relocate_current(PNET_BUFFER nb)
+{
+    nb_locate(nb->MdlChain, nb->DataOffset, &nb->CurrentMdl, &nb->CurrentMdlOffset);
+}
+
+VOID NdisAdjustNetBufferCurrentMdl(PNET_BUFFER NetBuffer)
+{
+    if (!NetBuffer) {
+        vf_diagnostic("NdisAdjustNetBufferCurrentMdl", "NetBuffer is NULL");
+        return;
+    }
+    nb_relocate_current(NetBuffer);
+}
+
 void nb_attach_own_data(PNET_BUFFER nb, struct elem_header *h)
 {
     const struct elem_layout *l = &h->pool->layout;
@@ -136,8 +150,10 @@ VOID NdisFreeNetBuffer(PNET_BUFFER NetBuffer)
 {
     const char *fn = "NdisFreeNetBuffer";
     struct elem_header *h = elem_checked(NetBuffer, OBJ_NB, "NET_BUFFER", fn);
-    if (h && elem_pool_matches(h, NetBuffer, NetBuffer->NdisPoolHandle, "NET_BUFFER", fn))
-        elem_give_back(h);
+    if (!h || !elem_pool_matches(h, NetBuffer, NetBuffer->NdisPoolHandle, "NET_BUFFER", fn))
+        return;
+    nb_release_retreat_mdls(NetBuffer);
+    elem_give_back(h);
 }
 
 NDIS_HANDLE NdisGetPoolFromNetBuffer(PNET_BUFFER NetBuffer)

@@ -160,6 +160,8 @@ VOID NdisFreeNetBufferList(PNET_BUFFER_LIST NetBufferList)
                   (void *)NetBufferList, (void *)NetBufferList->Context, (void *)h->context_base);
         return;
     }
+    if (h->pool->layout.nb)
+        nb_release_retreat_mdls(elem_part(h, h->pool->layout.nb));
     if (h->flags & ELEM_CONTEXT_ALLOCATED)
         free(h->context_base);
     elem_give_back(h);

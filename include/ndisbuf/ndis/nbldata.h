@@ -97,12 +97,15 @@ NDISBUF_API NDIS_STATUS NdisAllocateNetBufferListContext(PNET_BUFFER_LIST NetBuf
 NDISBUF_API VOID NdisFreeNetBufferListContext(PNET_BUFFER_LIST NetBufferList, USHORT ContextSize);
 
 /*
- * NdisGetDataBuffer: NULL if BytesNeeded > DataLength (or BytesNeeded 0).
- * A pointer into the MDL when the first BytesNeeded used bytes are
- * contiguous there and the pointer satisfies
- * (address + AlignOffset) % AlignMultiple == 0 (AlignMultiple a power of
- * two; 0 or 1 means no alignment). Otherwise the bytes are copied to
- * Storage and Storage is returned, or NULL when Storage is NULL.
+ * NdisGetDataBuffer: NULL if BytesNeeded is 0 or above DataLength. A
+ * pointer into the MDL when the first BytesNeeded used bytes are contiguous
+ * there and the pointer sits AlignOffset bytes past a multiple of
+ * AlignMultiple (address % AlignMultiple == AlignOffset; AlignMultiple a
+ * power of two, 0 or 1 meaning no alignment; e.g. 4 and 2 for an Ethernet
+ * header whose IP header must be 4-aligned). Otherwise the bytes are copied
+ * to Storage (which the caller aligns as it needs) and Storage is returned,
+ * or NULL when Storage is NULL. Bad alignment arguments give NULL with a
+ * diagnostic.
  */
 NDISBUF_API PVOID NdisGetDataBuffer(PNET_BUFFER NetBuffer, ULONG BytesNeeded, PVOID Storage, UINT AlignMultiple,
                                     UINT AlignOffset);

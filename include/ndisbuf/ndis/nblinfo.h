@@ -100,6 +100,11 @@ _Static_assert(MaxNetBufferListInfo == 27, "27 info slots on x64 (ndis-semantics
 #define NDIS_NBL_FLAGS_IS_UDP                        0x00001000
 #define NDIS_NBL_FLAGS_IS_LOOPBACK_PACKET            0x00008000
 #define NDIS_NBL_FLAGS_CAPTURE_TIMESTAMP_ON_TRANSMIT 0x00010000
+/*
+ * The NET_BUFFER_LIST page also names NDIS_NBL_FLAGS_SPLIT_AT_UPPER_LAYER_-
+ * PROTOCOL_HEADER and ..._PAYLOAD (header-data split) but no public page we
+ * found gives their values, so they are not defined here.
+ */
 
 /* NblFlags accessors. The tests evaluate to 1 or 0. */
 #define NdisSetNblFlag(_NBL, _F)   ((_NBL)->NblFlags |= (ULONG)(_F))
@@ -120,9 +125,14 @@ _Static_assert(MaxNetBufferListInfo == 27, "27 info slots on x64 (ndis-semantics
 #define NBL_FLAGS_NDIS_RESERVED     0x00000FFFU
 #define NBL_PROT_RSVD_FLAGS         0xFFF00003U
 
-/* ---- cancel id (NetBufferListCancelId slot) ---- */
-/* The slot stores the id as a pointer-sized value; the getter returns the
- * stored PVOID, the form NdisCancelSendNetBufferLists takes. */
+/*
+ * ---- cancel id (NetBufferListCancelId slot) ----
+ * The enumeration page says the slot holds a ULONG_PTR, whose high-order
+ * byte comes from NdisGeneratePartialCancelId. The setter takes the
+ * documented ULONG or any pointer-sized value. The getter returns the
+ * stored PVOID, the type NdisCancelSendNetBufferLists takes (the macro's
+ * page says "a ULONG value"; cast with (ULONG)(ULONG_PTR) for that form).
+ */
 #define NDIS_SET_NET_BUFFER_LIST_CANCEL_ID(_NBL, _CancelId) \
     (NET_BUFFER_LIST_INFO((_NBL), NetBufferListCancelId) =  \
          (PVOID)(ULONG_PTR)(_CancelId))
@@ -222,6 +232,51 @@ typedef struct _NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO {
     *PNDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO;
 
 /*
+ * ---- TcpLargeSendNetBufferListInfo slot ----
+ * LSOv1 and LSOv2: MSS and TCP header offset on the way down, and on
+ * completion the payload byte count (v1) or a zeroed Reserved (v2). Type
+ * sits in bit 30 of every view, so Transmit.Type tells which view applies.
+ */
+#define NDIS_TCP_LARGE_SEND_OFFLOAD_V1_TYPE 0
+#define NDIS_TCP_LARGE_SEND_OFFLOAD_V2_TYPE 1
+#define NDIS_TCP_LARGE_SEND_OFFLOAD_IPv4    0
+#define NDIS_TCP_LARGE_SEND_OFFLOAD_IPv6    1
+
+typedef struct _NDIS_TCP_LARGE_SEND_OFFLOAD_NET_BUFFER_LIST_INFO {
+    union {
+        struct {
+            ULONG Unused : 30;
+            ULONG Type : 1;
+            ULONG Reserved2 : 1;
+        } Transmit;
+        struct {
+            ULONG MSS : 20;
+            ULONG TcpHeaderOffset : 10;
+            ULONG Type : 1;
+            ULONG Reserved2 : 1;
+        } LsoV1Transmit;
+        struct {
+            ULONG TcpPayload : 30;
+            ULONG Type : 1;
+            ULONG Reserved2 : 1;
+        } LsoV1TransmitComplete;
+        struct {
+            ULONG MSS : 20;
+            ULONG TcpHeaderOffset : 10;
+            ULONG Type : 1;
+            ULONG IPVersion : 1;
+        } LsoV2Transmit;
+        struct {
+            ULONG Reserved : 30;
+            ULONG Type : 1;
+            ULONG Reserved2 : 1;
+        } LsoV2TransmitComplete;
+        PVOID Value;
+    };
+} NDIS_TCP_LARGE_SEND_OFFLOAD_NET_BUFFER_LIST_INFO,
+    *PNDIS_TCP_LARGE_SEND_OFFLOAD_NET_BUFFER_LIST_INFO;
+
+/*
  * ---- Ieee8021QNetBufferListInfo slot ----
  * TagHeader for 802.3 miniports, WLanTagHeader for native 802.11 ones.
  * (The documentation types the bit fields UINT32; ULONG is the same width.)
@@ -258,6 +313,8 @@ _Static_assert(sizeof(NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO) == sizeof(PVOID
                "checksum info is exactly one slot");
 _Static_assert(sizeof(NDIS_NET_BUFFER_LIST_8021Q_INFO) == sizeof(PVOID),
                "802.1Q info is exactly one slot");
+_Static_assert(sizeof(NDIS_TCP_LARGE_SEND_OFFLOAD_NET_BUFFER_LIST_INFO) == sizeof(PVOID),
+               "large-send info is exactly one slot");
 _Static_assert((NBL_FLAGS_PROTOCOL_RESERVED | NBL_FLAGS_MINIPORT_RESERVED |
                 NBL_FLAGS_SCRATCH | NBL_FLAGS_NDIS_RESERVED) == 0xFFFFFFFFU,
                "the four Flags ranges cover all 32 bits");

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The NBL context stack.
+ *
+ * Each layer that needs per-packet state takes ContextSize bytes in front
+ * of the used context (NET_BUFFER_LIST_CONTEXT_DATA_START moves back). The
+ * current block's unused room is used first; when it is too small a block
+ * is pushed, its used part at its end so that later layers can still take
+ * room in front of it. Frees mirror allocations: each gives back bytes of
+ * the current block, and a pushed block that becomes empty is popped. The
+ * allocation-time block (the NBL element's own, or the one allocated with
+ * the NBL) is never popped here: NdisFreeNetBufferList releases it.
+ */
+#include <stdlib.h>
+
+#include "config.h"
+#include "element.h"
+#include "verify/verify.h"
+
+/* The header of an NBL from an ndisbuf pool, or NULL with a diagnostic. */
+static struct elem_header *context_nbl_header(PNET_BUFFER_LIST nbl, const char *fn)
+{
+    struct elem_header *h = NULL;
+    if (!nbl || elem_classify(nbl, &h) != OBJ_NBL || h->state != ELEM_LIVE) {
+        vf_diagnostic(fn, "NetBufferList %p is not a live NET_BUFFER_LIST from an ndisbuf pool", (void *)nbl);
+        return NULL;
+    }
+    return h;
+}
+
+static PNET_BUFFER_LIST_CONTEXT context_block_push(PNET_BUFFER_LIST nbl, USHORT size, USHORT backfill)
+{
+    size_t total = (size_t)size + backfill;
+    size_t bytes = (sizeof(NET_BUFFER_LIST_CONTEXT) + total + MEMORY_ALLOCATION_ALIGNMENT - 1) &
+                   ~(size_t)(MEMORY_ALLOCATION_ALIGNMENT - 1);
+    PNET_BUFFER_LIST_CONTEXT block = aligned_alloc(MEMORY_ALLOCATION_ALIGNMENT, bytes);
+    if (!block)
+        return NULL;
+    block->Next = nbl->Context;
+    block->Size = (USHORT)total;
+    block->Offset = backfill;
+    nbl->Context = block;
+    return block;
+}
+
+NDIS_STATUS NdisAllocateNetBufferListContext(PNET_BUFFER_LIST NetBufferList, USHORT ContextSize,
+                                             USHORT ContextBackFill, ULONG PoolTag)
+{
+    const char *fn = "NdisAllocateNetBufferListContext";
+    (void)PoolTag;
+    if (!context_nbl_header(NetBufferList, fn))
+        return NDIS_STATUS_FAILURE;
+    if (ContextSize % sizeof(PVOID) || ContextBackFill % sizeof(PVOID)) {
+        vf_diagnostic(fn, "ContextSize %u and ContextBackFill %u must be multiples of sizeof(PVOID) (%zu)",
+                      ContextSize, ContextBackFill, sizeof(PVOID));
+        return NDIS_STATUS_FAILURE;
+    }
+    if ((ULONG)ContextSize + ContextBackFill > 0xFFFF) {
+        vf_diagnostic(fn, "ContextSize %u + ContextBackFill %u exceed a context block's 65535 bytes", ContextSize,
+                      ContextBackFill);
+        return NDIS_STATUS_FAILURE;
+    }
+    PNET_BUFFER_LIST_CONTEXT current = NetBufferList->Context;
+    if (current && current->Offset >= ContextSize) {
+        current->Offset = (USHORT)(current->Offset - ContextSize);
+        return NDIS_STATUS_SUCCESS;
+    }
+    if (!context_block_push(NetBufferList, ContextSize, ContextBackFill)) {
+        vf_diagnostic(fn, "out of memory for a %u-byte context block", ContextSize + ContextBackFill);
+        return NDIS_STATUS_RESOURCES;
+    }
+    return NDIS_STATUS_SUCCESS;
+}
+
+VOID NdisFreeNetBufferListContext(PNET_BUFFER_LIST NetBufferList, USHORT ContextSize)
+{
+    const char *fn = "NdisFreeNetBufferListContext";
+    struct elem_header *h = context_nbl_header(NetBufferList, fn);
+    if (!h)
+        return;
+    PNET_BUFFER_LIST_CONTEXT block = NetBufferList->Context;
+    ULONG used = block ? (ULONG)block->Size - block->Offset : 0;
+    if (!block || ContextSize > used) {
+        ULONG_PTR params[4] = {(ULONG_PTR)NetBufferList, ContextSize, used, (ULONG_PTR)block};
+        vf_report(NDISBUF_REPORT_CONTEXT_MISMATCH, fn, NetBufferList, params,
+                  "freeing %u bytes of context but the current block %p holds %u used bytes; "
+                  "frees must mirror NdisAllocateNetBufferListContext calls in reverse order",
+                  ContextSize, (void *)block, used);
+        return;
+    }
+    block->Offset = (USHORT)(block->Offset + ContextSize);
+    if (block->Offset == block->Size && block != h->context_base) {
+        NetBufferList->Context = block->Next;
+        free(block);
+    }
+}

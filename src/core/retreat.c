@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Retreat and advance: moving a NET_BUFFER's data start through its
+ * back-fill.
+ *
+ * Retreat within the back-fill only moves DataOffset back. Beyond it, a new
+ * MDL goes in front of the chain (ndisbuf decision: sized for the missing
+ * bytes plus DataBackFill, the used data starting DataBackFill bytes into
+ * it), and the bytes of back-fill the NB still had become used data, so the
+ * packet stays logically contiguous. Retreat-allocated MDLs are always at
+ * the front of the chain; the NB keeps their count in NdisReserved[0]
+ * (reserved for NDIS: that is us), which is how advance with FreeMdl frees
+ * exactly those and never an MDL the driver built.
+ */
+#include <stdlib.h>
+
+#include "config.h"
+#include "cursor.h"
+#include "element.h"
+#include "verify/verify.h"
+
+/* NdisReserved[0]: how many MDLs at the front of the chain a retreat allocated. */
+static inline ULONG_PTR *retreat_mdl_count(PNET_BUFFER nb)
+{
+    return (ULONG_PTR *)&nb->NdisReserved[0];
+}
+
+/* What an NBL-level retreat needs to put one NB back exactly as it was. */
+struct retreat_undo {
+    PMDL chain, current, allocated;
+    ULONG current_offset, data_offset;
+    SIZE_T data_length;
+    ULONG_PTR retreat_mdls;
+};
+
+static void undo_record(struct retreat_undo *u, const NET_BUFFER *nb)
+{
+    *u = (struct retreat_undo){nb->MdlChain, nb->CurrentMdl, NULL, nb->CurrentMdlOffset,
+                               nb->DataOffset, nb->stDataLength, (ULONG_PTR)nb->NdisReserved[0]};
+}
+
+static void retreat_mdl_free(PMDL mdl, NET_BUFFER_FREE_MDL_HANDLER free_handler)
+{
+    if (mdl_is_retreat_buffer(mdl))
+        mdl_retreat_free(mdl);
+    else
+        free_handler(mdl);
+}
+
+/* A new front MDL of at least *bytes; *bytes becomes what it really holds. */
+static PMDL retreat_mdl_alloc(ULONG *bytes, NET_BUFFER_ALLOCATE_MDL_HANDLER alloc_handler, const char *fn)
+{
+    if (!alloc_handler)
+        return mdl_retreat_alloc(*bytes);
+    ULONG asked = *bytes;
+    PMDL mdl = alloc_handler(bytes);
+    if (mdl && *bytes < asked) {
+        vf_diagnostic(fn, "AllocateMdlHandler reported %u bytes for a request of %u; its MDL is not used", *bytes,
+                      asked);
+        return NULL;
+    }
+    return mdl;
+}
+
+static NDIS_STATUS nb_retreat(PNET_BUFFER nb, ULONG delta, ULONG backfill, NET_BUFFER_ALLOCATE_MDL_HANDLER alloc,
+                              struct retreat_undo *undo, const char *fn)
+{
+    if (!nb) {
+        vf_diagnostic(fn, "NetBuffer is NULL");
+        return NDIS_STATUS_FAILURE;
+    }
+    if ((ULONG64)nb->DataLength + delta > 0xFFFFFFFFu || (!nb->MdlChain && (nb->DataOffset || nb->DataLength))) {
+        vf_diagnostic(fn, "cannot retreat %u bytes: DataLength %u, DataOffset %u, MdlChain %p", delta,
+                      nb->DataLength, nb->DataOffset, (void *)nb->MdlChain);
+        return NDIS_STATUS_FAILURE;
+    }
+    if (undo)
+        undo_record(undo, nb);
+    if (nb->DataOffset >= delta) {
+        nb->DataOffset -= delta;
+        nb->stDataLength = (SIZE_T)nb->DataLength + delta;
+        nb_relocate_current(nb);
+        return NDIS_STATUS_SUCCESS;
+    }
+    ULONG missing = delta - nb->DataOffset;
+    if ((ULONG64)missing + backfill > 0xFFFFFFFFu) {
+        vf_diagnostic(fn, "DataOffsetDelta %u + DataBackFill %u do not fit one MDL", delta, backfill);
+        return NDIS_STATUS_FAILURE;
+    }
+    ULONG bytes = missing + backfill;
+    PMDL mdl = retreat_mdl_alloc(&bytes, alloc, fn);
+    if (!mdl)
+        return NDIS_STATUS_RESOURCES;
+    mdl->Next = nb->MdlChain;
+    nb->MdlChain = mdl;
+    nb->DataOffset = bytes - missing;
+    nb->stDataLength = (SIZE_T)nb->DataLength + delta;
+    nb->CurrentMdl = mdl;
+    nb->CurrentMdlOffset = nb->DataOffset;
+    (*retreat_mdl_count(nb))++;
+    if (undo)
+        undo->allocated = mdl;
+    return NDIS_STATUS_SUCCESS;
+}
+
+NDIS_STATUS NdisRetreatNetBufferDataStart(PNET_BUFFER NetBuffer, ULONG DataOffsetDelta, ULONG DataBackFill,
+                                          NET_BUFFER_ALLOCATE_MDL_HANDLER AllocateMdlHandler)
+{
+    return nb_retreat(NetBuffer, DataOffsetDelta, DataBackFill, AllocateMdlHandler, NULL,
+                      "NdisRetreatNetBufferDataStart");
+}
+
+/* Frees wholly unused retreat MDLs at the front; stops at the first that is not. */
+static void nb_free_unused_retreat_mdls(PNET_BUFFER nb, NET_BUFFER_FREE_MDL_HANDLER free_handler, const char *fn)
+{
+    while (*retreat_mdl_count(nb) && nb->MdlChain && nb->MdlChain->ByteCount <= nb->DataOffset) {
+        PMDL mdl = nb->MdlChain;
+        if (!free_handler && !mdl_is_retreat_buffer(mdl)) {
+            vf_diagnostic(fn, "MDL %p came from an AllocateMdlHandler but no FreeMdlHandler was given; kept",
+                          (void *)mdl);
+            return;
+        }
+        nb->MdlChain = mdl->Next;
+        nb->DataOffset -= mdl->ByteCount;
+        (*retreat_mdl_count(nb))--;
+        mdl->Next = NULL;
+        retreat_mdl_free(mdl, free_handler);
+    }
+}
+
+static void nb_advance(PNET_BUFFER nb, ULONG delta, BOOLEAN free_mdl, NET_BUFFER_FREE_MDL_HANDLER free_handler,
+                       const char *fn)
+{
+    if (!nb) {
+        vf_diagnostic(fn, "NetBuffer is NULL");
+        return;
+    }
+    if (delta > nb->DataLength) {
+        vf_diagnostic(fn, "DataOffsetDelta %u exceeds DataLength %u; nothing changed", delta, nb->DataLength);
+        return;
+    }
+    nb->DataOffset += delta;
+    nb->stDataLength = (SIZE_T)nb->DataLength - delta;
+    if (free_mdl)
+        nb_free_unused_retreat_mdls(nb, free_handler, fn);
+    nb_relocate_current(nb);
+}
+
+VOID NdisAdvanceNetBufferDataStart(PNET_BUFFER NetBuffer, ULONG DataOffsetDelta, BOOLEAN FreeMdl,
+                                   NET_BUFFER_FREE_MDL_HANDLER FreeMdlHandler)
+{
+    nb_advance(NetBuffer, DataOffsetDelta, FreeMdl, FreeMdlHandler, "NdisAdvanceNetBufferDataStart");
+}
+
+/* Puts an NB back as recorded, freeing the MDL its retreat allocated. */
+static void nb_undo_retreat(PNET_BUFFER nb, const struct retreat_undo *u, NET_BUFFER_FREE_MDL_HANDLER free_handler,
+                            const char *fn)
+{
+    if (u->allocated) {
+        if (!free_handler && !mdl_is_retreat_buffer(u->allocated)) {
+            vf_diagnostic(fn, "rolling back: MDL %p from the AllocateMdlHandler has no FreeMdlHandler; leaked",
+                          (void *)u->allocated);
+        } else {
+            u->allocated->Next = NULL;
+            retreat_mdl_free(u->allocated, free_handler);
+        }
+    }
+    nb->MdlChain = u->chain;
+    nb->CurrentMdl = u->current;
+    nb->CurrentMdlOffset = u->current_offset;
+    nb->DataOffset = u->data_offset;
+    nb->stDataLength = u->data_length;
+    *retreat_mdl_count(nb) = u->retreat_mdls;
+}
+
+static ULONG nbl_nb_count(PNET_BUFFER_LIST nbl)
+{
+    ULONG n = 0;
+    for (PNET_BUFFER nb = nbl->FirstNetBuffer; nb; nb = nb->Next)
+        n++;
+    return n;
+}
+
+NDIS_STATUS NdisRetreatNetBufferListDataStart(PNET_BUFFER_LIST NetBufferList, ULONG DataOffsetDelta,
+                                              ULONG DataBackFill, NET_BUFFER_ALLOCATE_MDL_HANDLER AllocateMdlHandler,
+                                              NET_BUFFER_FREE_MDL_HANDLER FreeMdlHandler)
+{
+    const char *fn = "NdisRetreatNetBufferListDataStart";
+    if (!NetBufferList) {
+        vf_diagnostic(fn, "NetBufferList is NULL");
+        return NDIS_STATUS_FAILURE;
+    }
+    struct retreat_undo small[16], *undo = small;
+    ULONG n = nbl_nb_count(NetBufferList);
+    if (n > 16 && !(undo = calloc(n, sizeof(*undo))))
+        return NDIS_STATUS_RESOURCES;
+    NDIS_STATUS status = NDIS_STATUS_SUCCESS;
+    ULONG done = 0;
+    for (PNET_BUFFER nb = NetBufferList->FirstNetBuffer; nb; nb = nb->Next, done++) {
+        status = nb_retreat(nb, DataOffsetDelta, DataBackFill, AllocateMdlHandler, &undo[done], fn);
+        if (status != NDIS_STATUS_SUCCESS)
+            break;
+    }
+    if (status != NDIS_STATUS_SUCCESS) {
+        PNET_BUFFER nb = NetBufferList->FirstNetBuffer;
+        for (ULONG i = 0; i < done; i++, nb = nb->Next)
+            nb_undo_retreat(nb, &undo[i], FreeMdlHandler, fn);
+    }
+    if (undo != small)
+        free(undo);
+    return status;
+}
+
+VOID NdisAdvanceNetBufferListDataStart(PNET_BUFFER_LIST NetBufferList, ULONG DataOffsetDelta, BOOLEAN FreeMdl,
+                                       NET_BUFFER_FREE_MDL_HANDLER FreeMdlHandler)
+{
+    const char *fn = "NdisAdvanceNetBufferListDataStart";
+    if (!NetBufferList) {
+        vf_diagnostic(fn, "NetBufferList is NULL");
+        return;
+    }
+    for (PNET_BUFFER nb = NetBufferList->FirstNetBuffer; nb; nb = nb->Next)
+        if (DataOffsetDelta > nb->DataLength) {
+            vf_diagnostic(fn, "DataOffsetDelta %u exceeds an NB's DataLength %u; nothing changed", DataOffsetDelta,
+                          nb->DataLength);
+            return;
+        }
+    for (PNET_BUFFER nb = NetBufferList->FirstNetBuffer; nb; nb = nb->Next)
+        nb_advance(nb, DataOffsetDelta, FreeMdl, FreeMdlHandler, fn);
+}
+
+void nb_release_retreat_mdls(PNET_BUFFER nb)
+{
+    while (*retreat_mdl_count(nb) && nb->MdlChain && mdl_is_retreat_buffer(nb->MdlChain)) {
+        PMDL mdl = nb->MdlChain;
+        nb->MdlChain = mdl->Next;
+        (*retreat_mdl_count(nb))--;
+        mdl_retreat_free(mdl);
+    }
+}
+
+ULONG NdisQueryNetBufferPhysicalCount(PNET_BUFFER NetBuffer)
+{
+    if (!NetBuffer)
+        return 0;
+    struct mdl_cursor c = cursor_at_data(NetBuffer);
+    ULONG left = NetBuffer->DataLength, pages = 0;
+    while (c.mdl && left) {
+        ULONG step = cursor_span(&c) < left ? cursor_span(&c) : left;
+        pages += ADDRESS_AND_SIZE_TO_SPAN_PAGES(cursor_address(&c), step);
+        left -= step;
+        c.offset += step;
+        cursor_settle(&c);
+    }
+    return pages;
+}
