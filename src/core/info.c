@@ -65,26 +65,25 @@ static const NDIS_NET_BUFFER_LIST_INFO receive_info_ids[] = {
 };
 
 /* Copies the listed slots; the NULL checks come first so a failed call changes nothing. */
-static NDIS_STATUS info_copy(PNET_BUFFER_LIST dst, PNET_BUFFER_LIST src, const NDIS_NET_BUFFER_LIST_INFO *ids,
-                             size_t count, const char *fn)
+static void info_copy(PNET_BUFFER_LIST dst, const NET_BUFFER_LIST *src, const NDIS_NET_BUFFER_LIST_INFO *ids,
+                      size_t count, const char *fn)
 {
     if (NDISBUF_UNLIKELY(!dst || !src)) {
-        vf_diagnostic(fn, "%s is NULL", !dst ? "DestNetBufferList" : "SrcNetBufferList");
-        return NDIS_STATUS_FAILURE;
+        vf_diagnostic(fn, "%s is NULL; nothing copied", !dst ? "DestNetBufferList" : "SrcNetBufferList");
+        return;
     }
     for (size_t i = 0; i < count; i++)
         NET_BUFFER_LIST_INFO(dst, ids[i]) = NET_BUFFER_LIST_INFO(src, ids[i]);
-    return NDIS_STATUS_SUCCESS;
 }
 
-NDIS_STATUS NdisCopySendNetBufferListInfo(PNET_BUFFER_LIST Destination, PNET_BUFFER_LIST Source)
+VOID NdisCopySendNetBufferListInfo(PNET_BUFFER_LIST DestNetBufferList, NET_BUFFER_LIST const *SrcNetBufferList)
 {
-    return info_copy(Destination, Source, send_info_ids, INFO_COUNT(send_info_ids),
+    info_copy(DestNetBufferList, SrcNetBufferList, send_info_ids, INFO_COUNT(send_info_ids),
                      "NdisCopySendNetBufferListInfo");
 }
 
-NDIS_STATUS NdisCopyReceiveNetBufferListInfo(PNET_BUFFER_LIST Destination, PNET_BUFFER_LIST Source)
+VOID NdisCopyReceiveNetBufferListInfo(PNET_BUFFER_LIST DestNetBufferList, NET_BUFFER_LIST const *SrcNetBufferList)
 {
-    return info_copy(Destination, Source, receive_info_ids, INFO_COUNT(receive_info_ids),
+    info_copy(DestNetBufferList, SrcNetBufferList, receive_info_ids, INFO_COUNT(receive_info_ids),
                      "NdisCopyReceiveNetBufferListInfo");
 }

@@ -124,11 +124,14 @@ NDISBUF_API NDIS_STATUS NdisCopyFromNetBufferToNetBuffer(PNET_BUFFER Destination
 
 /*
  * Copy the out-of-band information a send (resp. receive) path carries
- * from Source to Destination, the subsets Microsoft's pages list; other
- * slots of Destination are left alone. SUCCESS, or FAILURE for NULL.
+ * from SrcNetBufferList to DestNetBufferList: exactly the slots Microsoft's
+ * pages list (src/core/info.c); other slots of the destination are left
+ * alone. A NULL argument copies nothing and gives a diagnostic.
  */
-NDISBUF_API NDIS_STATUS NdisCopySendNetBufferListInfo(PNET_BUFFER_LIST Destination, PNET_BUFFER_LIST Source);
-NDISBUF_API NDIS_STATUS NdisCopyReceiveNetBufferListInfo(PNET_BUFFER_LIST Destination, PNET_BUFFER_LIST Source);
+NDISBUF_API VOID NdisCopySendNetBufferListInfo(PNET_BUFFER_LIST DestNetBufferList,
+                                               NET_BUFFER_LIST const *SrcNetBufferList);
+NDISBUF_API VOID NdisCopyReceiveNetBufferListInfo(PNET_BUFFER_LIST DestNetBufferList,
+                                                  NET_BUFFER_LIST const *SrcNetBufferList);
 
 #ifdef __cplusplus
 }
