@@ -153,6 +153,6 @@ void nb_attach_own_data(PNET_BUFFER nb, struct elem_header *header);
 void nb_relocate_current(PNET_BUFFER nb);
 
 /* retreat.c: releases the library's retreat MDLs still on an NB being freed */
-void nb_release_retreat_mdls(PNET_BUFFER nb);
+void nb_release_retreat_mdls(PNET_BUFFER nb, const char *fn);
 
 #endif /* NDISBUF_CORE_ELEMENT_H */

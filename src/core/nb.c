@@ -152,7 +152,7 @@ VOID NdisFreeNetBuffer(PNET_BUFFER NetBuffer)
     struct elem_header *h = elem_checked(NetBuffer, OBJ_NB, "NET_BUFFER", fn);
     if (!h || !elem_pool_matches(h, NetBuffer, NetBuffer->NdisPoolHandle, "NET_BUFFER", fn))
         return;
-    nb_release_retreat_mdls(NetBuffer);
+    nb_release_retreat_mdls(NetBuffer, fn);
     elem_give_back(h);
 }
 

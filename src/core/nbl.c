@@ -161,7 +161,7 @@ VOID NdisFreeNetBufferList(PNET_BUFFER_LIST NetBufferList)
         return;
     }
     if (h->pool->layout.nb)
-        nb_release_retreat_mdls(elem_part(h, h->pool->layout.nb));
+        nb_release_retreat_mdls(elem_part(h, h->pool->layout.nb), fn);
     if (h->flags & ELEM_CONTEXT_ALLOCATED)
         free(h->context_base);
     elem_give_back(h);

@@ -47,16 +47,22 @@ static void retreat_mdl_free(PMDL mdl, NET_BUFFER_FREE_MDL_HANDLER free_handler)
         free_handler(mdl);
 }
 
-/* A new front MDL of at least *bytes; *bytes becomes what it really holds. */
-static PMDL retreat_mdl_alloc(ULONG *bytes, NET_BUFFER_ALLOCATE_MDL_HANDLER alloc_handler, const char *fn)
+/*
+ * A new front MDL for a retreat: *bytes asked (missing + DataBackFill),
+ * becoming what it really holds. A handler's MDL smaller than asked is still
+ * used when it holds the missing bytes (with less back-fill); one that does
+ * not cannot be used, nor freed without a FreeMdlHandler.
+ */
+static PMDL retreat_mdl_alloc(ULONG *bytes, ULONG missing, NET_BUFFER_ALLOCATE_MDL_HANDLER alloc_handler,
+                              const char *fn)
 {
     if (!alloc_handler)
         return mdl_retreat_alloc(*bytes);
-    ULONG asked = *bytes;
     PMDL mdl = alloc_handler(bytes);
-    if (mdl && *bytes < asked) {
-        vf_diagnostic(fn, "AllocateMdlHandler reported %u bytes for a request of %u; its MDL is not used", *bytes,
-                      asked);
+    if (mdl && *bytes < missing) {
+        vf_diagnostic(fn, "AllocateMdlHandler gave MDL %p of %u bytes where %u are missing; "
+                          "it cannot be used and, with no FreeMdlHandler here, is left to its owner",
+                      (void *)mdl, *bytes, missing);
         return NULL;
     }
     return mdl;
@@ -88,7 +94,7 @@ static NDIS_STATUS nb_retreat(PNET_BUFFER nb, ULONG delta, ULONG backfill, NET_B
         return NDIS_STATUS_FAILURE;
     }
     ULONG bytes = missing + backfill;
-    PMDL mdl = retreat_mdl_alloc(&bytes, alloc, fn);
+    PMDL mdl = retreat_mdl_alloc(&bytes, missing, alloc, fn);
     if (!mdl)
         return NDIS_STATUS_RESOURCES;
     mdl->Next = nb->MdlChain;
@@ -229,7 +235,7 @@ VOID NdisAdvanceNetBufferListDataStart(PNET_BUFFER_LIST NetBufferList, ULONG Dat
         nb_advance(nb, DataOffsetDelta, FreeMdl, FreeMdlHandler, fn);
 }
 
-void nb_release_retreat_mdls(PNET_BUFFER nb)
+void nb_release_retreat_mdls(PNET_BUFFER nb, const char *fn)
 {
     while (*retreat_mdl_count(nb) && nb->MdlChain && mdl_is_retreat_buffer(nb->MdlChain)) {
         PMDL mdl = nb->MdlChain;
@@ -237,6 +243,10 @@ void nb_release_retreat_mdls(PNET_BUFFER nb)
         (*retreat_mdl_count(nb))--;
         mdl_retreat_free(mdl);
     }
+    if (*retreat_mdl_count(nb))
+        vf_diagnostic(fn, "NET_BUFFER %p is freed with %lu MDL(s) from an AllocateMdlHandler "
+                                           "still at the front of its chain; advance with FreeMdl first",
+                      (void *)nb, (unsigned long)*retreat_mdl_count(nb));
 }
 
 ULONG NdisQueryNetBufferPhysicalCount(PNET_BUFFER NetBuffer)

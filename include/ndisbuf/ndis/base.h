@@ -119,6 +119,17 @@ typedef PHYSICAL_ADDRESS NDIS_PHYSICAL_ADDRESS, *PNDIS_PHYSICAL_ADDRESS;
 #define UNALIGNED
 #endif
 
+/* ---- memory helpers (the WDK's are macros over the C library's) ---- */
+#define RtlCopyMemory(Destination, Source, Length) memcpy((Destination), (Source), (Length))
+#define RtlMoveMemory(Destination, Source, Length) memmove((Destination), (Source), (Length))
+#define RtlFillMemory(Destination, Length, Fill) memset((Destination), (Fill), (Length))
+#define RtlZeroMemory(Destination, Length) memset((Destination), 0, (Length))
+#define RtlEqualMemory(Source1, Source2, Length) (!memcmp((Source1), (Source2), (Length)))
+#define NdisMoveMemory(Destination, Source, Length) RtlCopyMemory(Destination, Source, Length)
+#define NdisZeroMemory(Destination, Length) RtlZeroMemory(Destination, Length)
+#define NdisFillMemory(Destination, Length, Fill) RtlFillMemory(Destination, Length, Fill)
+#define NdisEqualMemory(Source1, Source2, Length) RtlEqualMemory(Source1, Source2, Length)
+
 /* ---- paging (user mode still describes memory in 4 KiB pages) ---- */
 #define PAGE_SIZE 0x1000UL
 #define PAGE_SHIFT 12
