@@ -29,7 +29,9 @@ VOID MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList)
     MemoryDescriptorList->MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL;
 }
 
-static PMDL mdl_take(NDIS_HANDLE owner, PVOID va, ULONG length, void *site, const char *fn)
+/* A pool MDL describing va (not yet built), or NULL; *header is its element's header. */
+static PMDL mdl_take(NDIS_HANDLE owner, PVOID va, ULONG length, void *site, const char *fn,
+                     struct elem_header **header)
 {
     struct nbuf_pool *pool = pools_mdl_pool();
     struct elem_header *h = pool ? elem_take(pool, site) : NULL;
@@ -41,6 +43,7 @@ static PMDL mdl_take(NDIS_HANDLE owner, PVOID va, ULONG length, void *site, cons
     h->built_length = length;
     PMDL mdl = elem_part(h, pool->layout.mdl);
     MmInitializeMdl(mdl, va, length);
+    *header = h;
     return mdl;
 }
 
@@ -62,7 +65,8 @@ PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, 
                       (unsigned long)IO_ALLOCATE_MDL_MAX_LENGTH);
         return NULL;
     }
-    return mdl_take(NULL, VirtualAddress, Length, __builtin_return_address(0), fn);
+    struct elem_header *h;
+    return mdl_take(NULL, VirtualAddress, Length, __builtin_return_address(0), fn, &h);
 }
 
 PMDL NdisAllocateMdl(NDIS_HANDLE NdisHandle, PVOID VirtualAddress, UINT Length)
@@ -72,7 +76,8 @@ PMDL NdisAllocateMdl(NDIS_HANDLE NdisHandle, PVOID VirtualAddress, UINT Length)
         vf_diagnostic(fn, "VirtualAddress is NULL");
         return NULL;
     }
-    PMDL mdl = mdl_take(NdisHandle, VirtualAddress, Length, __builtin_return_address(0), fn);
+    struct elem_header *h;
+    PMDL mdl = mdl_take(NdisHandle, VirtualAddress, Length, __builtin_return_address(0), fn, &h);
     if (mdl)
         MmBuildMdlForNonPagedPool(mdl);
     return mdl;
@@ -133,13 +138,12 @@ PMDL mdl_retreat_alloc(ULONG bytes)
 {
     const char *fn = "NdisRetreatNetBufferDataStart";
     void *buffer = malloc(bytes ? bytes : 1);
-    PMDL mdl = buffer ? mdl_take(NULL, buffer, bytes, __builtin_return_address(0), fn) : NULL;
+    struct elem_header *h = NULL;
+    PMDL mdl = buffer ? mdl_take(NULL, buffer, bytes, __builtin_return_address(0), fn, &h) : NULL;
     if (!mdl) {
         free(buffer);
         return NULL;
     }
-    struct elem_header *h = NULL;
-    elem_classify(mdl, &h);
     h->flags |= ELEM_RETREAT_BUFFER;
     h->buffer = buffer;
     MmBuildMdlForNonPagedPool(mdl);
