@@ -18,6 +18,7 @@
 #include "ndis/nbl.h"
 #include "ndis/pool.h"
 #include "ndis/nbldata.h"
+#include "ndis/derived.h"
 #include "ndisbuf.h"
 
 #endif /* NDISBUF_NDIS_H */

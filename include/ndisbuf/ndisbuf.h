@@ -36,7 +36,9 @@ extern "C" {
     X(POOL_NOT_EMPTY, 0x15, "a pool freed with objects outstanding")                   \
     X(CONTEXT_NOT_POPPED, 0x16, "an NBL freed with pushed context still on it")        \
     X(MDL_LENGTHENED, 0x17, "an MDL lengthened beyond the buffer it was built for")      \
-    X(CONTEXT_MISMATCH, 0x18, "NBL context freed out of step with its allocations")
+    X(CONTEXT_MISMATCH, 0x18, "NBL context freed out of step with its allocations")     \
+    X(CHILDREN_OUTSTANDING, 0x19, "a parent NBL freed while its ChildRefCount is not zero") \
+    X(DERIVED_FREE_MISMATCH, 0x1A, "a derived NBL freed with other flags or DataOffsetDelta than it was made with")
 
 typedef enum _NDISBUF_REPORT_CODE {
 #define NDISBUF_X_ENUM(name, code, text) NDISBUF_REPORT_##name = code,

@@ -85,6 +85,7 @@ void *elem_take(struct nbuf_pool *pool, void *alloc_site)
     NDISBUF_UNPOISON(header + 1, elem_body_bytes(pool));
     header->state = ELEM_LIVE;
     header->flags = 0;
+    header->derived = DERIVED_NONE;
     header->generation++;
     header->owner = pool->owner;
     header->alloc_site = alloc_site;

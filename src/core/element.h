@@ -28,7 +28,17 @@ enum elem_state {
 
 enum elem_flag {
     ELEM_CONTEXT_ALLOCATED = 1u << 0, /* the allocation-time context block is separate */
-    ELEM_RETREAT_BUFFER = 1u << 1     /* an MDL a retreat made, owning its buffer */
+    ELEM_RETREAT_BUFFER = 1u << 1,    /* an MDL a retreat made, owning its buffer */
+    ELEM_DERIVED_MDL = 1u << 2        /* an MDL built for a derived NBL's NB */
+};
+
+/* What an NBL (or an NB taken for one) was derived as; 0 for everything else. */
+enum derive_kind {
+    DERIVED_NONE = 0,
+    DERIVED_CLONE,
+    DERIVED_CLONE_ORIGINAL_MDLS,
+    DERIVED_FRAGMENT,
+    DERIVED_REASSEMBLED
 };
 
 struct nbuf_pool;
@@ -36,14 +46,17 @@ struct nbuf_pool;
 struct elem_header {
     uint32_t state;              /* enum elem_state: the level-0 cookie */
     uint8_t flags;               /* enum elem_flag */
-    uint8_t reserved0;
+    uint8_t derived;             /* enum derive_kind */
     uint16_t reserved1;
     uint32_t generation;         /* bumped at every allocation */
-    uint32_t reserved2;
+    uint32_t derived_delta;      /* derived NBLs: the DataOffsetDelta they were made with */
     struct nbuf_pool *pool;      /* the NDIS pool that owns the element */
     void *owner;                 /* handle that allocated it (driver, binding) */
     void *alloc_site;            /* return address of the allocating call */
-    PNET_BUFFER_LIST_CONTEXT context_base; /* context given at allocation */
+    union {
+        PNET_BUFFER_LIST_CONTEXT context_base; /* NBL elements: context given at allocation */
+        PNET_BUFFER_LIST derived_nbl;          /* NB elements: the derived NBL that holds it */
+    };
     ULONG_PTR built_length;      /* MDL elements: the length it was built with */
     void *buffer;                /* memory the library allocated for this element */
 };
@@ -109,6 +122,12 @@ static inline void elem_zero(void *p, size_t bytes)
         v[i] = (elem_v16){0, 0};
 }
 
+/* The header of the element whose part at `offset` is `part`. */
+static inline struct elem_header *elem_of(const void *part, size_t offset)
+{
+    return (struct elem_header *)((char *)part - offset);
+}
+
 /* The part of an element at `offset` (an offset from its layout). */
 static inline void *elem_part(struct elem_header *header, size_t offset)
 {
@@ -137,6 +156,23 @@ void *elem_take(struct nbuf_pool *pool, void *alloc_site);
 void elem_give_back(struct elem_header *header);
 void elem_data_mdl_init(PMDL mdl, void *data, ULONG length);
 
+/* nbl.c / nb.c: taking objects, and the checks every NBL free shares */
+PNET_BUFFER_LIST nbl_take(struct nbuf_pool *pool, USHORT context_size, USHORT context_backfill, void *site,
+                          const char *fn);
+PNET_BUFFER nb_take(struct nbuf_pool *pool, void *site, const char *fn);
+/*
+ * Whether an NBL may be freed: no NB on it the library did not put there,
+ * no pushed context, ChildRefCount 0. Reports the first violation.
+ */
+bool nbl_free_allowed(PNET_BUFFER_LIST nbl, struct elem_header *h, const char *fn);
+/* "NdisFreeCloneNetBufferList" for a clone, ..., "NdisFreeNetBufferList" for a plain NBL. */
+const char *nbl_free_call_name(uint8_t kind);
+
+/* mdl.c: MDLs describing part of another MDL's buffer, for derived NBLs */
+PMDL mdl_derived_alloc(PMDL source, ULONG offset, ULONG length, void *site, const char *fn);
+/* Frees the MDL chain built for a derived NB, from its head, and only those MDLs. */
+void mdl_derived_free_chain(PMDL head);
+
 /* mdl.c: the MDLs a retreat allocates when no handler is given */
 PMDL mdl_retreat_alloc(ULONG bytes);
 bool mdl_is_retreat_buffer(PMDL mdl);
@@ -145,6 +181,8 @@ void mdl_retreat_free(PMDL mdl);
 /* pools.c: handle checks for the allocation calls */
 struct nbuf_pool *pools_checked(NDIS_HANDLE handle, enum nbuf_pool_kind kind, const char *function);
 struct nbuf_pool *pools_mdl_pool(void);
+/* The library's own NBL (with an NB, DataSize 0) and NB (DataSize 0) pools, for NULL handles. */
+struct nbuf_pool *pools_internal(enum nbuf_pool_kind kind);
 
 /* nb.c: one place that points an NB at an MDL chain */
 bool nb_chain_fits(PMDL chain, ULONG offset, SIZE_T length, const char *function);

@@ -86,11 +86,13 @@ PMDL NdisAllocateMdl(NDIS_HANDLE NdisHandle, PVOID VirtualAddress, UINT Length)
 static void mdl_free(PMDL mdl, const char *fn)
 {
     struct elem_header *h = elem_checked(mdl, OBJ_MDL, "MDL", fn);
-    if (h && (h->flags & ELEM_RETREAT_BUFFER)) {
-        ULONG_PTR params[4] = {(ULONG_PTR)mdl, 0, 0, 0};
-        vf_report(NDISBUF_REPORT_WRONG_FREE_CALL, fn, mdl, params,
-                  "MDL %p was allocated by a retreat; NdisAdvanceNetBufferDataStart with FreeMdl frees it",
-                  (void *)mdl);
+    if (h && (h->flags & (ELEM_RETREAT_BUFFER | ELEM_DERIVED_MDL))) {
+        ULONG_PTR params[4] = {(ULONG_PTR)mdl, h->flags, 0, 0};
+        vf_report(NDISBUF_REPORT_WRONG_FREE_CALL, fn, mdl, params, "MDL %p was allocated %s", (void *)mdl,
+                  (h->flags & ELEM_RETREAT_BUFFER)
+                      ? "by a retreat; NdisAdvanceNetBufferDataStart with FreeMdl frees it"
+                      : "for a derived NET_BUFFER_LIST; the free call of that clone, fragment or "
+                        "reassembled NBL frees it");
         return;
     }
     if (h)
@@ -132,6 +134,37 @@ VOID NdisAdjustMdlLength(PMDL Mdl, UINT Length)
         return;
     }
     Mdl->ByteCount = Length;
+}
+
+PMDL mdl_derived_alloc(PMDL source, ULONG offset, ULONG length, void *site, const char *fn)
+{
+    PUCHAR va = (PUCHAR)MmGetMdlVirtualAddress(source) + offset;
+    PUCHAR system_va = (PUCHAR)MmGetSystemAddressForMdlSafe(source, NormalPagePriority) + offset;
+    struct elem_header *h = NULL;
+    PMDL mdl = mdl_take(NULL, va, length, site, fn, &h);
+    if (!mdl)
+        return NULL;
+    h->flags |= ELEM_DERIVED_MDL;
+    mdl->MappedSystemVa = system_va;
+    mdl->MdlFlags |= MDL_PARTIAL | MDL_SOURCE_IS_NONPAGED_POOL;
+    return mdl;
+}
+
+/* Whether mdl is a live MDL built for a derived NB. */
+static bool mdl_is_derived(PMDL mdl, struct elem_header **header)
+{
+    return elem_classify(mdl, header) == OBJ_MDL && (*header)->state == ELEM_LIVE &&
+           ((*header)->flags & ELEM_DERIVED_MDL);
+}
+
+void mdl_derived_free_chain(PMDL head)
+{
+    struct elem_header *h;
+    while (head && mdl_is_derived(head, &h)) {
+        PMDL next = head->Next;
+        elem_give_back(h);
+        head = next;
+    }
 }
 
 PMDL mdl_retreat_alloc(ULONG bytes)

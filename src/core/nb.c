@@ -99,7 +99,7 @@ void nb_attach_own_data(PNET_BUFFER nb, struct elem_header *h)
     nb_attach_chain(nb, mdl, 0, l->data_size);
 }
 
-static PNET_BUFFER nb_take(struct nbuf_pool *pool, void *site, const char *fn)
+PNET_BUFFER nb_take(struct nbuf_pool *pool, void *site, const char *fn)
 {
     struct elem_header *h = elem_take(pool, site);
     if (NDISBUF_UNLIKELY(!h)) {
@@ -152,6 +152,13 @@ VOID NdisFreeNetBuffer(PNET_BUFFER NetBuffer)
     struct elem_header *h = elem_checked(NetBuffer, OBJ_NB, "NET_BUFFER", fn);
     if (!h || !elem_pool_matches(h, NetBuffer, NetBuffer->NdisPoolHandle, "NET_BUFFER", fn))
         return;
+    if (NDISBUF_UNLIKELY(h->derived_nbl)) {
+        ULONG_PTR params[4] = {(ULONG_PTR)NetBuffer, (ULONG_PTR)h->derived_nbl, h->derived, 0};
+        vf_report(NDISBUF_REPORT_WRONG_FREE_CALL, fn, NetBuffer, params,
+                  "NET_BUFFER %p belongs to the derived NET_BUFFER_LIST %p; %s frees it with that NBL",
+                  (void *)NetBuffer, (void *)h->derived_nbl, nbl_free_call_name(h->derived));
+        return;
+    }
     nb_release_retreat_mdls(NetBuffer, fn);
     elem_give_back(h);
 }

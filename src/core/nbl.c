@@ -61,8 +61,8 @@ static bool nbl_context_init(PNET_BUFFER_LIST nbl, struct elem_header *h, USHORT
     return true;
 }
 
-static PNET_BUFFER_LIST nbl_take(struct nbuf_pool *pool, USHORT context_size, USHORT context_backfill,
-                                 void *site, const char *fn)
+PNET_BUFFER_LIST nbl_take(struct nbuf_pool *pool, USHORT context_size, USHORT context_backfill, void *site,
+                          const char *fn)
 {
     struct elem_header *h = elem_take(pool, site);
     if (NDISBUF_UNLIKELY(!h)) {
@@ -120,19 +120,77 @@ PNET_BUFFER_LIST NdisAllocateNetBufferAndNetBufferList(NDIS_HANDLE PoolHandle, U
     return nbl;
 }
 
-/* Counts the NBs on the NBL that did not come with it (bounded walk). */
+/*
+ * Whether the library put nb on nbl: the NBL's own NB, or an NB a
+ * derivation took for this NBL (clone, fragment, reassembly).
+ */
+static bool nbl_holds_nb(PNET_BUFFER_LIST nbl, struct elem_header *h, PNET_BUFFER own, PNET_BUFFER nb)
+{
+    if (nb == own)
+        return true;
+    struct elem_header *nh;
+    return h->derived && elem_classify(nb, &nh) == OBJ_NB && nh->state == ELEM_LIVE && nh->derived_nbl == nbl;
+}
+
+/* Counts the NBs on the NBL that the library did not put there (bounded walk). */
 static ULONG nbl_foreign_nbs(PNET_BUFFER_LIST nbl, struct elem_header *h, PNET_BUFFER *first_foreign)
 {
     PNET_BUFFER own = h->pool->layout.nb ? elem_part(h, h->pool->layout.nb) : NULL;
     ULONG foreign = 0, seen = 0;
     *first_foreign = NULL;
     for (PNET_BUFFER nb = nbl->FirstNetBuffer; nb && seen < (1u << 20); nb = nb->Next, seen++) {
-        if (nb == own)
+        if (nbl_holds_nb(nbl, h, own, nb))
             continue;
         if (!foreign++)
             *first_foreign = nb;
     }
     return foreign;
+}
+
+bool nbl_free_allowed(PNET_BUFFER_LIST nbl, struct elem_header *h, const char *fn)
+{
+    PNET_BUFFER foreign_nb;
+    ULONG foreign = nbl_foreign_nbs(nbl, h, &foreign_nb);
+    if (NDISBUF_UNLIKELY(foreign)) {
+        ULONG_PTR params[4] = {(ULONG_PTR)nbl, (ULONG_PTR)foreign_nb, foreign, 0};
+        vf_report(NDISBUF_REPORT_NBL_HAS_FOREIGN_NB, fn, nbl, params,
+                  "NET_BUFFER_LIST %p still carries %u NET_BUFFER(s) it was not allocated with (first: %p); "
+                  "free them with NdisFreeNetBuffer (or unlink them) before freeing the NBL",
+                  (void *)nbl, foreign, (void *)foreign_nb);
+        return false;
+    }
+    if (NDISBUF_UNLIKELY(nbl->Context != h->context_base)) {
+        ULONG_PTR params[4] = {(ULONG_PTR)nbl, (ULONG_PTR)nbl->Context, (ULONG_PTR)h->context_base, 0};
+        vf_report(NDISBUF_REPORT_CONTEXT_NOT_POPPED, fn, nbl, params,
+                  "NET_BUFFER_LIST %p is freed with context %p on it, above its allocation-time context %p; "
+                  "pop it with NdisFreeNetBufferListContext first",
+                  (void *)nbl, (void *)nbl->Context, (void *)h->context_base);
+        return false;
+    }
+    if (NDISBUF_UNLIKELY(nbl->ChildRefCount != 0)) {
+        ULONG_PTR params[4] = {(ULONG_PTR)nbl, (ULONG_PTR)(LONG_PTR)nbl->ChildRefCount, 0, 0};
+        vf_report(NDISBUF_REPORT_CHILDREN_OUTSTANDING, fn, nbl, params,
+                  "NET_BUFFER_LIST %p is freed with ChildRefCount %d: the NBLs derived from it must be freed "
+                  "(and the count brought back to 0) first",
+                  (void *)nbl, (int)nbl->ChildRefCount);
+        return false;
+    }
+    return true;
+}
+
+/* The call that frees an NBL derived as `kind`. */
+const char *nbl_free_call_name(uint8_t kind)
+{
+    switch (kind) {
+    case DERIVED_CLONE:
+    case DERIVED_CLONE_ORIGINAL_MDLS:
+        return "NdisFreeCloneNetBufferList";
+    case DERIVED_FRAGMENT:
+        return "NdisFreeFragmentNetBufferList";
+    case DERIVED_REASSEMBLED:
+        return "NdisFreeReassembledNetBufferList";
+    }
+    return "NdisFreeNetBufferList";
 }
 
 VOID NdisFreeNetBufferList(PNET_BUFFER_LIST NetBufferList)
@@ -141,25 +199,15 @@ VOID NdisFreeNetBufferList(PNET_BUFFER_LIST NetBufferList)
     struct elem_header *h = elem_checked(NetBufferList, OBJ_NBL, "NET_BUFFER_LIST", fn);
     if (!h || !elem_pool_matches(h, NetBufferList, NetBufferList->NdisPoolHandle, "NET_BUFFER_LIST", fn))
         return;
-    PNET_BUFFER foreign_nb;
-    ULONG foreign = nbl_foreign_nbs(NetBufferList, h, &foreign_nb);
-    if (NDISBUF_UNLIKELY(foreign)) {
-        ULONG_PTR params[4] = {(ULONG_PTR)NetBufferList, (ULONG_PTR)foreign_nb, foreign, 0};
-        vf_report(NDISBUF_REPORT_NBL_HAS_FOREIGN_NB, fn, NetBufferList, params,
-                  "NET_BUFFER_LIST %p still carries %u NET_BUFFER(s) it was not allocated with (first: %p); "
-                  "free them with NdisFreeNetBuffer (or unlink them) before freeing the NBL",
-                  (void *)NetBufferList, foreign, (void *)foreign_nb);
+    if (NDISBUF_UNLIKELY(h->derived)) {
+        ULONG_PTR params[4] = {(ULONG_PTR)NetBufferList, h->derived, 0, 0};
+        vf_report(NDISBUF_REPORT_WRONG_FREE_CALL, fn, NetBufferList, params,
+                  "NET_BUFFER_LIST %p is a derived NBL; %s frees it", (void *)NetBufferList,
+                  nbl_free_call_name(h->derived));
         return;
     }
-    if (NDISBUF_UNLIKELY(NetBufferList->Context != h->context_base)) {
-        ULONG_PTR params[4] = {(ULONG_PTR)NetBufferList, (ULONG_PTR)NetBufferList->Context,
-                               (ULONG_PTR)h->context_base, 0};
-        vf_report(NDISBUF_REPORT_CONTEXT_NOT_POPPED, fn, NetBufferList, params,
-                  "NET_BUFFER_LIST %p is freed with context %p on it, above its allocation-time context %p; "
-                  "pop it with NdisFreeNetBufferListContext first",
-                  (void *)NetBufferList, (void *)NetBufferList->Context, (void *)h->context_base);
+    if (!nbl_free_allowed(NetBufferList, h, fn))
         return;
-    }
     if (h->pool->layout.nb)
         nb_release_retreat_mdls(elem_part(h, h->pool->layout.nb), fn);
     if (h->flags & ELEM_CONTEXT_ALLOCATED)

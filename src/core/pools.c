@@ -34,6 +34,13 @@ static struct nbuf_pool *mdl_pool;
  */
 static struct nbuf_pool *retired_head, **retired_tail = &retired_head;
 static pthread_once_t mdl_pool_once = PTHREAD_ONCE_INIT;
+/*
+ * The pools behind NULL pool handles (derived NBLs): like the MDL pool they
+ * are the library's, never in the registry of the driver's pools, and
+ * their objects count in ndisbuf_outstanding_total.
+ */
+static struct nbuf_pool *internal_nbl_pool, *internal_nb_pool;
+static pthread_once_t internal_pools_once = PTHREAD_ONCE_INIT;
 
 /* ------------------------------------------------------------- registry */
 
@@ -83,8 +90,12 @@ ULONG64 ndisbuf_outstanding_total(void)
     for (struct nbuf_pool *p = registry_head; p; p = p->live_next)
         total += pool_outstanding(p->engine);
     pthread_mutex_unlock(&registry_lock);
-    if (__atomic_load_n(&mdl_pool, __ATOMIC_ACQUIRE))
-        total += pool_outstanding(mdl_pool->engine);
+    struct nbuf_pool *library_pools[] = {__atomic_load_n(&mdl_pool, __ATOMIC_ACQUIRE),
+                                         __atomic_load_n(&internal_nbl_pool, __ATOMIC_ACQUIRE),
+                                         __atomic_load_n(&internal_nb_pool, __ATOMIC_ACQUIRE)};
+    for (size_t i = 0; i < sizeof(library_pools) / sizeof(library_pools[0]); i++)
+        if (library_pools[i])
+            total += pool_outstanding(library_pools[i]->engine);
     return total;
 }
 
@@ -251,6 +262,25 @@ struct nbuf_pool *pools_mdl_pool(void)
 {
     pthread_once(&mdl_pool_once, mdl_pool_create);
     return mdl_pool;
+}
+
+static void internal_pools_create(void)
+{
+    struct elem_layout layout;
+    layout_nbl_pool(&layout, true, 0, 0);
+    struct nbuf_pool *nbl = pool_new(NBUF_POOL_NBL, NULL, 0x4C424E69 /* "iNBL" */, &layout);
+    if (nbl)
+        nbl->allocate_nb = TRUE;
+    layout_nb_pool(&layout, 0);
+    struct nbuf_pool *nb = pool_new(NBUF_POOL_NB, NULL, 0x42424E69 /* "iNBB" */, &layout);
+    __atomic_store_n(&internal_nbl_pool, nbl, __ATOMIC_RELEASE);
+    __atomic_store_n(&internal_nb_pool, nb, __ATOMIC_RELEASE);
+}
+
+struct nbuf_pool *pools_internal(enum nbuf_pool_kind kind)
+{
+    pthread_once(&internal_pools_once, internal_pools_create);
+    return kind == NBUF_POOL_NBL ? internal_nbl_pool : internal_nb_pool;
 }
 
 /* ------------------------------------------------------ handle checking */

@@ -170,8 +170,9 @@ static void freed_nbl_is_zeroed_again_when_reused(void **state)
     PNET_BUFFER nb = NET_BUFFER_LIST_FIRST_NB(nbl);
     PNET_BUFFER_LIST_CONTEXT context = nbl->Context;
 
-    /* Garbage in everything a driver may write (links kept sane for free). */
+    /* Garbage in everything a driver may write (links and child count kept sane for free). */
     memset(nbl, 0xA5, sizeof(*nbl));
+    nbl->ChildRefCount = 0;
     nbl->Next = NULL;
     nbl->FirstNetBuffer = nb;
     nbl->Context = context;
