@@ -195,11 +195,21 @@ static void datapath_page_shows_the_tag_filter_example_verbatim(void **state)
         fail_msg("docs/datapath.md has no block marked ```c file=examples/tag_filter.c");
 }
 
+static void derived_page_shows_the_ipv4_fragmenter_example_verbatim(void **state)
+{
+    (void)state;
+    bool found = false;
+    check_all_pages("derived.md", "examples/ipv4_fragmenter.c", &found);
+    if (!found)
+        fail_msg("docs/derived.md has no block marked ```c file=examples/ipv4_fragmenter.c");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         HARNESS_TEST(every_marked_code_block_in_docs_equals_its_file),
         HARNESS_TEST(datapath_page_shows_the_tag_filter_example_verbatim),
+        HARNESS_TEST(derived_page_shows_the_ipv4_fragmenter_example_verbatim),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
