@@ -4,10 +4,12 @@
  *
  * Each side runs a tight loop of N alloc+free pairs; the sides alternate
  * over several rounds and the median ns per pair is reported, with the
- * ratio to ndisbuf's cheap path. Peers: glibc malloc/free of the same bytes
- * and, when built with DPDK, rte_pktmbuf_alloc/rte_pktmbuf_free on an mbuf
- * pool with a 256-entry per-lcore cache (EAL without huge pages or PCI).
- * A missing peer is skipped with a message, never faked.
+ * ratio to the first ndisbuf side of its group. Groups: the plain pair
+ * (peers: glibc malloc/free of the same bytes and, when built with DPDK,
+ * rte_pktmbuf_alloc/rte_pktmbuf_free on an mbuf pool with a 256-entry
+ * per-lcore cache, EAL without huge pages or PCI) and the clone + free of a
+ * one-MDL packet (peer: rte_pktmbuf_clone + rte_pktmbuf_free). A missing
+ * peer is skipped with a message, never faked.
  */
 #include <ndis.h>
 #include <stdio.h>
@@ -26,6 +28,7 @@
 #define ROUNDS 7
 
 struct side {
+    const char *group;
     const char *name;
     int (*setup)(void);
     void (*run)(long pairs);
@@ -91,8 +94,43 @@ static void ndisbuf_data_run(long pairs)
     }
 }
 
+/* ---- ndisbuf: clone + free of a packet on one MDL ---- */
+static PNET_BUFFER_LIST clone_parent;
+
+static int ndisbuf_clone_ready(void)
+{
+    clone_parent = nbl_pool ? NdisAllocateNetBufferAndNetBufferList(nbl_pool, 0, 0, frame_mdl, 0, 1514) : NULL;
+    return clone_parent != NULL;
+}
+
+static void ndisbuf_clone_run_flags(long pairs, ULONG flags)
+{
+    for (long i = 0; i < pairs; i++) {
+        PNET_BUFFER_LIST clone = NdisAllocateCloneNetBufferList(clone_parent, nbl_pool, NULL, flags);
+        sink = (ULONG_PTR)clone;
+        NdisFreeCloneNetBufferList(clone, flags);
+    }
+}
+
+static void ndisbuf_clone_run(long pairs)
+{
+    ndisbuf_clone_run_flags(pairs, 0);
+}
+
+static void ndisbuf_clone_original_mdls_run(long pairs)
+{
+    ndisbuf_clone_run_flags(pairs, NDIS_CLONE_FLAGS_USE_ORIGINAL_MDLS);
+}
+
+static int ndisbuf_clone_original_ready(void)
+{
+    return clone_parent != NULL;
+}
+
 static void ndisbuf_teardown(void)
 {
+    if (clone_parent)
+        NdisFreeNetBufferList(clone_parent);
     NdisFreeMdl(frame_mdl);
     NdisFreeNetBufferListPool(nbl_pool);
     NdisFreeNetBufferListPool(data_pool);
@@ -139,8 +177,24 @@ static void dpdk_run(long pairs)
         rte_pktmbuf_free(m);
     }
 }
+static struct rte_mbuf *dpdk_clone_parent;
+static int dpdk_clone_ready(void)
+{
+    if (!mbuf_pool || !(dpdk_clone_parent = rte_pktmbuf_alloc(mbuf_pool)))
+        return 0;
+    return rte_pktmbuf_append(dpdk_clone_parent, 1514) != NULL;
+}
+static void dpdk_clone_run(long pairs)
+{
+    for (long i = 0; i < pairs; i++) {
+        struct rte_mbuf *m = rte_pktmbuf_clone(dpdk_clone_parent, mbuf_pool);
+        sink = (ULONG_PTR)m;
+        rte_pktmbuf_free(m);
+    }
+}
 static void dpdk_teardown(void)
 {
+    rte_pktmbuf_free(dpdk_clone_parent);
     rte_mempool_free(mbuf_pool);
     rte_eal_cleanup();
 }
@@ -163,11 +217,17 @@ static double median(double *v)
 int main(void)
 {
     struct side sides[] = {
-        {"ndisbuf NBL+NB on caller MDL (cheap path)", ndisbuf_setup, ndisbuf_cheap_run, NULL, {0}, 0},
-        {"ndisbuf NBL+NB+MDL+2 KiB data", ndisbuf_data_ready, ndisbuf_data_run, ndisbuf_teardown, {0}, 0},
-        {"glibc malloc+free of the same bytes", nothing_setup, malloc_run, nothing_teardown, {0}, 0},
+        {"alloc+free", "ndisbuf NBL+NB on caller MDL (cheap path)", ndisbuf_setup, ndisbuf_cheap_run, NULL, {0}, 0},
+        {"alloc+free", "ndisbuf NBL+NB+MDL+2 KiB data", ndisbuf_data_ready, ndisbuf_data_run, ndisbuf_teardown, {0}, 0},
+        {"alloc+free", "glibc malloc+free of the same bytes", nothing_setup, malloc_run, nothing_teardown, {0}, 0},
 #if NDISBUF_HAVE_DPDK
-        {"DPDK rte_pktmbuf_alloc+free (cache 256)", dpdk_setup, dpdk_run, dpdk_teardown, {0}, 0},
+        {"alloc+free", "DPDK rte_pktmbuf_alloc+free (cache 256)", dpdk_setup, dpdk_run, dpdk_teardown, {0}, 0},
+#endif
+        {"clone+free", "ndisbuf clone, new MDLs", ndisbuf_clone_ready, ndisbuf_clone_run, NULL, {0}, 0},
+        {"clone+free", "ndisbuf clone, USE_ORIGINAL_MDLS", ndisbuf_clone_original_ready,
+         ndisbuf_clone_original_mdls_run, NULL, {0}, 0},
+#if NDISBUF_HAVE_DPDK
+        {"clone+free", "DPDK rte_pktmbuf_clone+free", dpdk_clone_ready, dpdk_clone_run, NULL, {0}, 0},
 #endif
     };
     size_t n = sizeof(sides) / sizeof(sides[0]);
@@ -186,13 +246,18 @@ int main(void)
             sides[s].run(PAIRS);
             sides[s].ns[r] = (now_ns() - t0) / PAIRS;
         }
-    printf("alloc+free pair, median of %d rounds x %d pairs, one process:\n", ROUNDS, PAIRS);
-    double base = median(sides[0].ns);
+    printf("median of %d rounds x %d pairs, one process; ratio to the group's first ndisbuf side:\n", ROUNDS,
+           PAIRS);
+    double base = 0;
     for (size_t s = 0; s < n; s++) {
         if (!sides[s].ok)
             continue;
         double m = median(sides[s].ns);
-        printf("  %-44s %7.2f ns/pair   ratio to ndisbuf cheap path %.2fx\n", sides[s].name, m, m / base);
+        if (s == 0 || strcmp(sides[s].group, sides[s - 1].group) != 0) {
+            printf(" %s\n", sides[s].group);
+            base = m;
+        }
+        printf("  %-44s %7.2f ns/pair   %.2fx\n", sides[s].name, m, m / base);
     }
     for (size_t s = n; s-- > 0;)
         if (sides[s].ok && sides[s].teardown)
