@@ -38,7 +38,8 @@ extern "C" {
     X(MDL_LENGTHENED, 0x17, "an MDL lengthened beyond the buffer it was built for")      \
     X(CONTEXT_MISMATCH, 0x18, "NBL context freed out of step with its allocations")     \
     X(CHILDREN_OUTSTANDING, 0x19, "a parent NBL freed while its ChildRefCount is not zero") \
-    X(DERIVED_FREE_MISMATCH, 0x1A, "a derived NBL freed with other flags or DataOffsetDelta than it was made with")
+    X(DERIVED_FREE_MISMATCH, 0x1A, "a derived NBL freed with other flags or DataOffsetDelta than it was made with") \
+    X(DERIVED_NB_MISSING, 0x1B, "a derived NBL freed without all the NBs the library gave it")
 
 typedef enum _NDISBUF_REPORT_CODE {
 #define NDISBUF_X_ENUM(name, code, text) NDISBUF_REPORT_##name = code,

@@ -47,21 +47,21 @@ static struct nbuf_pool *internal_pool(enum nbuf_pool_kind kind, const char *fn)
 }
 
 /* The NBL pool a child comes from: the internal one for NULL. */
-static struct nbuf_pool *derive_nbl_pool(NDIS_HANDLE handle, bool need_nb, const char *fn)
+static struct nbuf_pool *derive_nbl_pool(NDIS_HANDLE handle, const char *argument, bool need_nb, const char *fn)
 {
     if (!handle)
         return internal_pool(NBUF_POOL_NBL, fn);
-    struct nbuf_pool *pool = pools_checked(handle, NBUF_POOL_NBL, fn);
+    struct nbuf_pool *pool = pools_checked_argument(handle, NBUF_POOL_NBL, fn, argument);
     if (!pool)
         return NULL;
     if (pool->layout.data_size) {
-        vf_diagnostic(fn, "NET_BUFFER_LIST pool %p has DataSize %u; a derived NBL describes its parent's data, "
-                          "so its pool needs DataSize 0", handle, pool->layout.data_size);
+        vf_diagnostic(fn, "%s %p has DataSize %u; a derived NBL describes its parent's data, so its pool "
+                          "needs DataSize 0", argument, handle, pool->layout.data_size);
         return NULL;
     }
     if (need_nb && !pool->allocate_nb) {
-        vf_diagnostic(fn, "NET_BUFFER_LIST pool %p was created with fAllocateNetBuffer FALSE; this call needs "
-                          "a pool whose NBLs come with their NET_BUFFER", handle);
+        vf_diagnostic(fn, "%s %p was created with fAllocateNetBuffer FALSE; this call needs a pool whose "
+                          "NBLs come with their NET_BUFFER", argument, handle);
         return NULL;
     }
     return pool;
@@ -72,10 +72,10 @@ static struct nbuf_pool *derive_nb_pool(NDIS_HANDLE handle, const char *fn)
 {
     if (!handle)
         return internal_pool(NBUF_POOL_NB, fn);
-    struct nbuf_pool *pool = pools_checked(handle, NBUF_POOL_NB, fn);
+    struct nbuf_pool *pool = pools_checked_argument(handle, NBUF_POOL_NB, fn, "NetBufferPoolHandle");
     if (pool && pool->layout.data_size) {
-        vf_diagnostic(fn, "NET_BUFFER pool %p has DataSize %u; a derived NB describes its parent's data, so "
-                          "its pool needs DataSize 0", handle, pool->layout.data_size);
+        vf_diagnostic(fn, "NetBufferPoolHandle %p has DataSize %u; a derived NB describes its parent's data, "
+                          "so its pool needs DataSize 0", handle, pool->layout.data_size);
         return NULL;
     }
     return pool;
@@ -113,6 +113,10 @@ static bool derive_begin(struct derive *d, struct nbuf_pool *nbl_pool, PNET_BUFF
     d->header = elem_of(nbl, nbl_pool->layout.nbl);
     d->header->derived = (uint8_t)kind;
     d->header->derived_delta = delta;
+    if (nbl->Context) { /* a child has no context, whatever its pool gives */
+        nbl->Context = NULL;
+        d->header->context_base = NULL;
+    }
     d->spare = nbl->FirstNetBuffer;
     nbl->FirstNetBuffer = NULL;
     d->tail = &nbl->FirstNetBuffer;
@@ -136,6 +140,7 @@ static PNET_BUFFER derive_next_nb(struct derive *d)
     }
     *d->tail = nb;
     d->tail = &nb->Next;
+    (*nbl_derived_nb_count(d->nbl))++;
     return nb;
 }
 
@@ -145,7 +150,8 @@ static PNET_BUFFER derive_next_nb(struct derive *d)
  * cursor past them. False when the source chain ends first (diagnostic) or
  * memory runs out; what was built stays linked for the caller to release.
  */
-static bool derive_describe(struct derive *d, struct mdl_cursor *c, ULONG64 length, PMDL **tail)
+static bool derive_describe(struct derive *d, PNET_BUFFER owner, struct mdl_cursor *c, ULONG64 length,
+                            PMDL **tail)
 {
     while (length) {
         cursor_settle(c);
@@ -155,7 +161,7 @@ static bool derive_describe(struct derive *d, struct mdl_cursor *c, ULONG64 leng
             return false;
         }
         ULONG step = cursor_span(c) < length ? cursor_span(c) : (ULONG)length;
-        PMDL mdl = mdl_derived_alloc(c->mdl, c->offset, step, d->site, d->fn);
+        PMDL mdl = mdl_derived_alloc(c->mdl, c->offset, step, owner, d->site, d->fn);
         if (!mdl)
             return false;
         **tail = mdl;
@@ -212,7 +218,7 @@ static void derive_release(PNET_BUFFER_LIST nbl, struct elem_header *h, const ch
     while (nb) {
         PNET_BUFFER next = nb->Next;
         nb_release_retreat_mdls(nb, fn);
-        mdl_derived_free_chain(*derived_chain_head(nb));
+        mdl_derived_free_chain(*derived_chain_head(nb), nb);
         struct elem_header *nh;
         if (nb != own && elem_classify(nb, &nh) == OBJ_NB)
             elem_give_back(nh);
@@ -254,7 +260,7 @@ static bool clone_nb(struct derive *d, PNET_BUFFER nb, PNET_BUFFER src, bool ori
     }
     struct mdl_cursor c = cursor_at_data(src);
     PMDL head = NULL, *tail = &head;
-    bool ok = derive_describe(d, &c, src->DataLength, &tail);
+    bool ok = derive_describe(d, nb, &c, src->DataLength, &tail);
     derive_attach(nb, head, ok ? src->DataLength : 0);
     return ok;
 }
@@ -273,7 +279,7 @@ PNET_BUFFER_LIST NdisAllocateCloneNetBufferList(PNET_BUFFER_LIST OriginalNetBuff
         return NULL;
     }
     bool original_mdls = AllocateCloneFlags & NDIS_CLONE_FLAGS_USE_ORIGINAL_MDLS;
-    struct nbuf_pool *nbl_pool = derive_nbl_pool(NetBufferListPoolHandle, false, d.fn);
+    struct nbuf_pool *nbl_pool = derive_nbl_pool(NetBufferListPoolHandle, "NetBufferListPoolHandle", false, d.fn);
     if (!nbl_pool || !(d.nb_pool = derive_nb_pool(NetBufferPoolHandle, d.fn)))
         return NULL;
     if (!derive_begin(&d, nbl_pool, OriginalNetBufferList,
@@ -302,7 +308,7 @@ static bool fragment_nb(struct derive *d, PNET_BUFFER src, ULONG skip, ULONG max
         if (!nb)
             return false;
         PMDL head = NULL, *tail = &head;
-        bool ok = derive_describe(d, &c, piece, &tail);
+        bool ok = derive_describe(d, nb, &c, piece, &tail);
         derive_attach(nb, head, ok ? piece : 0);
         if (!ok || !derive_header_room(d, nb, delta, backfill))
             return false;
@@ -329,7 +335,7 @@ PNET_BUFFER_LIST NdisAllocateFragmentNetBufferList(PNET_BUFFER_LIST OriginalNetB
         vf_diagnostic(d.fn, "MaximumLength is 0; a fragment holds at least one byte");
         return NULL;
     }
-    struct nbuf_pool *nbl_pool = derive_nbl_pool(NetBufferListPool, false, d.fn);
+    struct nbuf_pool *nbl_pool = derive_nbl_pool(NetBufferListPool, "NetBufferListPool", false, d.fn);
     if (!nbl_pool || !(d.nb_pool = derive_nb_pool(NetBufferPool, d.fn)))
         return NULL;
     if (!derive_begin(&d, nbl_pool, OriginalNetBufferList, DERIVED_FRAGMENT, DataOffsetDelta))
@@ -361,7 +367,8 @@ PNET_BUFFER_LIST NdisAllocateReassembledNetBufferList(PNET_BUFFER_LIST FragmentN
                       AllocateReassembleFlags);
         return NULL;
     }
-    struct nbuf_pool *nbl_pool = derive_nbl_pool(NetBufferAndNetBufferListPoolHandle, true, d.fn);
+    struct nbuf_pool *nbl_pool =
+        derive_nbl_pool(NetBufferAndNetBufferListPoolHandle, "NetBufferAndNetBufferListPoolHandle", true, d.fn);
     if (!nbl_pool || !derive_begin(&d, nbl_pool, FragmentNetBufferList, DERIVED_REASSEMBLED, DataOffsetDelta))
         return NULL;
     PNET_BUFFER nb = derive_next_nb(&d);
@@ -376,7 +383,7 @@ PNET_BUFFER_LIST NdisAllocateReassembledNetBufferList(PNET_BUFFER_LIST FragmentN
             vf_diagnostic(d.fn, "the reassembled data would exceed a NET_BUFFER's 4 GiB DataLength");
             ok = false;
         }
-        ok = ok && derive_describe(&d, &c, piece, &tail);
+        ok = ok && derive_describe(&d, nb, &c, piece, &tail);
         total += piece;
     }
     derive_attach(nb, head, ok ? (ULONG)total : 0);

@@ -128,6 +128,12 @@ static inline struct elem_header *elem_of(const void *part, size_t offset)
     return (struct elem_header *)((char *)part - offset);
 }
 
+/* NdisReserved[0] of a derived NBL: how many NBs the library gave it. */
+static inline ULONG_PTR *nbl_derived_nb_count(PNET_BUFFER_LIST nbl)
+{
+    return (ULONG_PTR *)&nbl->NdisReserved[0];
+}
+
 /* The part of an element at `offset` (an offset from its layout). */
 static inline void *elem_part(struct elem_header *header, size_t offset)
 {
@@ -169,9 +175,12 @@ bool nbl_free_allowed(PNET_BUFFER_LIST nbl, struct elem_header *h, const char *f
 const char *nbl_free_call_name(uint8_t kind);
 
 /* mdl.c: MDLs describing part of another MDL's buffer, for derived NBLs */
-PMDL mdl_derived_alloc(PMDL source, ULONG offset, ULONG length, void *site, const char *fn);
-/* Frees the MDL chain built for a derived NB, from its head, and only those MDLs. */
-void mdl_derived_free_chain(PMDL head);
+PMDL mdl_derived_alloc(PMDL source, ULONG offset, ULONG length, PNET_BUFFER owner, void *site, const char *fn);
+/*
+ * Frees the MDLs built for `owner` on the chain from `head`: MDLs the
+ * driver linked in between are stepped over, never freed.
+ */
+void mdl_derived_free_chain(PMDL head, PNET_BUFFER owner);
 
 /* mdl.c: the MDLs a retreat allocates when no handler is given */
 PMDL mdl_retreat_alloc(ULONG bytes);
@@ -180,6 +189,9 @@ void mdl_retreat_free(PMDL mdl);
 
 /* pools.c: handle checks for the allocation calls */
 struct nbuf_pool *pools_checked(NDIS_HANDLE handle, enum nbuf_pool_kind kind, const char *function);
+/* The same, the diagnostics naming the argument (e.g. "NetBufferPoolHandle"). */
+struct nbuf_pool *pools_checked_argument(NDIS_HANDLE handle, enum nbuf_pool_kind kind, const char *function,
+                                         const char *argument);
 struct nbuf_pool *pools_mdl_pool(void);
 /* The library's own NBL (with an NB, DataSize 0) and NB (DataSize 0) pools, for NULL handles. */
 struct nbuf_pool *pools_internal(enum nbuf_pool_kind kind);

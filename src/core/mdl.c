@@ -136,12 +136,12 @@ VOID NdisAdjustMdlLength(PMDL Mdl, UINT Length)
     Mdl->ByteCount = Length;
 }
 
-PMDL mdl_derived_alloc(PMDL source, ULONG offset, ULONG length, void *site, const char *fn)
+PMDL mdl_derived_alloc(PMDL source, ULONG offset, ULONG length, PNET_BUFFER owner, void *site, const char *fn)
 {
     PUCHAR va = (PUCHAR)MmGetMdlVirtualAddress(source) + offset;
     PUCHAR system_va = (PUCHAR)MmGetSystemAddressForMdlSafe(source, NormalPagePriority) + offset;
     struct elem_header *h = NULL;
-    PMDL mdl = mdl_take(NULL, va, length, site, fn, &h);
+    PMDL mdl = mdl_take(owner, va, length, site, fn, &h);
     if (!mdl)
         return NULL;
     h->flags |= ELEM_DERIVED_MDL;
@@ -150,20 +150,21 @@ PMDL mdl_derived_alloc(PMDL source, ULONG offset, ULONG length, void *site, cons
     return mdl;
 }
 
-/* Whether mdl is a live MDL built for a derived NB. */
-static bool mdl_is_derived(PMDL mdl, struct elem_header **header)
+/* Whether mdl is a live MDL built for the derived NB `owner`. */
+static bool mdl_is_derived_for(PMDL mdl, PNET_BUFFER owner, struct elem_header **header)
 {
     return elem_classify(mdl, header) == OBJ_MDL && (*header)->state == ELEM_LIVE &&
-           ((*header)->flags & ELEM_DERIVED_MDL);
+           ((*header)->flags & ELEM_DERIVED_MDL) && (*header)->owner == owner;
 }
 
-void mdl_derived_free_chain(PMDL head)
+void mdl_derived_free_chain(PMDL head, PNET_BUFFER owner)
 {
-    struct elem_header *h;
-    while (head && mdl_is_derived(head, &h)) {
-        PMDL next = head->Next;
-        elem_give_back(h);
-        head = next;
+    ULONG steps = 0;
+    for (PMDL mdl = head, next; mdl && steps < (1u << 20); mdl = next, steps++) {
+        struct elem_header *h;
+        next = mdl->Next;
+        if (mdl_is_derived_for(mdl, owner, &h))
+            elem_give_back(h);
     }
 }
 

@@ -132,15 +132,21 @@ static bool nbl_holds_nb(PNET_BUFFER_LIST nbl, struct elem_header *h, PNET_BUFFE
     return h->derived && elem_classify(nb, &nh) == OBJ_NB && nh->state == ELEM_LIVE && nh->derived_nbl == nbl;
 }
 
-/* Counts the NBs on the NBL that the library did not put there (bounded walk). */
-static ULONG nbl_foreign_nbs(PNET_BUFFER_LIST nbl, struct elem_header *h, PNET_BUFFER *first_foreign)
+/*
+ * Counts the NBs on the NBL that the library did not put there, and those
+ * it did (bounded walk).
+ */
+static ULONG nbl_foreign_nbs(PNET_BUFFER_LIST nbl, struct elem_header *h, PNET_BUFFER *first_foreign, ULONG *held)
 {
     PNET_BUFFER own = h->pool->layout.nb ? elem_part(h, h->pool->layout.nb) : NULL;
     ULONG foreign = 0, seen = 0;
     *first_foreign = NULL;
+    *held = 0;
     for (PNET_BUFFER nb = nbl->FirstNetBuffer; nb && seen < (1u << 20); nb = nb->Next, seen++) {
-        if (nbl_holds_nb(nbl, h, own, nb))
+        if (nbl_holds_nb(nbl, h, own, nb)) {
+            (*held)++;
             continue;
+        }
         if (!foreign++)
             *first_foreign = nb;
     }
@@ -150,13 +156,22 @@ static ULONG nbl_foreign_nbs(PNET_BUFFER_LIST nbl, struct elem_header *h, PNET_B
 bool nbl_free_allowed(PNET_BUFFER_LIST nbl, struct elem_header *h, const char *fn)
 {
     PNET_BUFFER foreign_nb;
-    ULONG foreign = nbl_foreign_nbs(nbl, h, &foreign_nb);
+    ULONG held;
+    ULONG foreign = nbl_foreign_nbs(nbl, h, &foreign_nb, &held);
     if (NDISBUF_UNLIKELY(foreign)) {
         ULONG_PTR params[4] = {(ULONG_PTR)nbl, (ULONG_PTR)foreign_nb, foreign, 0};
         vf_report(NDISBUF_REPORT_NBL_HAS_FOREIGN_NB, fn, nbl, params,
                   "NET_BUFFER_LIST %p still carries %u NET_BUFFER(s) it was not allocated with (first: %p); "
                   "free them with NdisFreeNetBuffer (or unlink them) before freeing the NBL",
                   (void *)nbl, foreign, (void *)foreign_nb);
+        return false;
+    }
+    if (NDISBUF_UNLIKELY(h->derived && held != *nbl_derived_nb_count(nbl))) {
+        ULONG_PTR params[4] = {(ULONG_PTR)nbl, held, *nbl_derived_nb_count(nbl), 0};
+        vf_report(NDISBUF_REPORT_DERIVED_NB_MISSING, fn, nbl, params,
+                  "derived NET_BUFFER_LIST %p was given %lu NET_BUFFER(s) but carries %u of them; link the "
+                  "others back before freeing it (they cannot be freed on their own)",
+                  (void *)nbl, (unsigned long)*nbl_derived_nb_count(nbl), held);
         return false;
     }
     if (NDISBUF_UNLIKELY(nbl->Context != h->context_base)) {

@@ -290,23 +290,29 @@ static const char *pool_kind_name(uint8_t kind)
     return kind == NBUF_POOL_NBL ? "NET_BUFFER_LIST pool" : kind == NBUF_POOL_NB ? "NET_BUFFER pool" : "pool";
 }
 
-struct nbuf_pool *pools_checked(NDIS_HANDLE handle, enum nbuf_pool_kind kind, const char *function)
+struct nbuf_pool *pools_checked_argument(NDIS_HANDLE handle, enum nbuf_pool_kind kind, const char *function,
+                                         const char *argument)
 {
     struct nbuf_pool *pool = handle;
     if (NDISBUF_UNLIKELY(!pool)) {
-        vf_diagnostic(function, "PoolHandle is NULL");
+        vf_diagnostic(function, "%s is NULL", argument);
         return NULL;
     }
     if (NDISBUF_UNLIKELY(__atomic_load_n(&pool->magic, __ATOMIC_RELAXED) != NBUF_POOL_MAGIC)) {
-        vf_diagnostic(function, "PoolHandle %p names no live pool", handle);
+        vf_diagnostic(function, "%s %p names no live pool", argument, handle);
         return NULL;
     }
     if (NDISBUF_UNLIKELY(pool->kind != kind)) {
-        vf_diagnostic(function, "PoolHandle %p is a %s, this call needs a %s", handle,
+        vf_diagnostic(function, "%s %p is a %s, this call needs a %s", argument, handle,
                       pool_kind_name(pool->kind), pool_kind_name((uint8_t)kind));
         return NULL;
     }
     return pool;
+}
+
+struct nbuf_pool *pools_checked(NDIS_HANDLE handle, enum nbuf_pool_kind kind, const char *function)
+{
+    return pools_checked_argument(handle, kind, function, "PoolHandle");
 }
 
 /* ------------------------------------------------------------------ free */

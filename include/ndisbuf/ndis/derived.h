@@ -76,7 +76,9 @@ NDISBUF_API PNET_BUFFER_LIST NdisAllocateCloneNetBufferList(PNET_BUFFER_LIST Ori
  * be the flags of the allocation. Verifier: NULL_OBJECT, FOREIGN_POINTER,
  * DOUBLE_FREE, WRONG_FREE_CALL (not a clone), DERIVED_FREE_MISMATCH (other
  * flags), CONTEXT_NOT_POPPED, CHILDREN_OUTSTANDING, NBL_HAS_FOREIGN_NB (an NB
- * the driver added); after a report nothing is freed.
+ * the driver added), DERIVED_NB_MISSING (an NB the driver unlinked); after a
+ * report nothing is freed. MDLs the driver linked into the clone's chains
+ * stay the driver's and are stepped over.
  */
 NDISBUF_API VOID NdisFreeCloneNetBufferList(PNET_BUFFER_LIST CloneNetBufferList, ULONG FreeCloneFlags);
 
