@@ -19,6 +19,9 @@
 #include "ndis/pool.h"
 #include "ndis/nbldata.h"
 #include "ndis/derived.h"
+#include "ndis/types.h"
+#include "ndis/oid.h"
+#include "ndis/driver.h"
 #include "ndisbuf.h"
 
 #endif /* NDISBUF_NDIS_H */
