@@ -84,10 +84,10 @@ static struct nbuf_pool *derive_nb_pool(NDIS_HANDLE handle, const char *fn)
 /* ------------------------------------------------------------- building */
 
 /* Whether an NBL may be derived from: not NULL, not freed, not another object. */
-static bool parent_usable(PNET_BUFFER_LIST parent, const char *fn)
+static bool parent_usable(PNET_BUFFER_LIST parent, const char *argument, const char *fn)
 {
     if (!parent) {
-        vf_diagnostic(fn, "the original NET_BUFFER_LIST is NULL");
+        vf_diagnostic(fn, "%s is NULL", argument);
         return false;
     }
     struct elem_header *h = NULL;
@@ -156,8 +156,8 @@ static bool derive_describe(struct derive *d, PNET_BUFFER owner, struct mdl_curs
     while (length) {
         cursor_settle(c);
         if (!c->mdl) {
-            vf_diagnostic(d->fn, "a NET_BUFFER's MDL chain ends %llu byte(s) short of its DataLength",
-                          (unsigned long long)length);
+            vf_diagnostic(d->fn, "a NET_BUFFER's MDL chain is short of its DataLength: it ends with %llu "
+                                 "byte(s) of a piece still to describe", (unsigned long long)length);
             return false;
         }
         ULONG step = cursor_span(c) < length ? cursor_span(c) : (ULONG)length;
@@ -270,7 +270,7 @@ PNET_BUFFER_LIST NdisAllocateCloneNetBufferList(PNET_BUFFER_LIST OriginalNetBuff
                                                 ULONG AllocateCloneFlags)
 {
     struct derive d = {.site = __builtin_return_address(0), .fn = "NdisAllocateCloneNetBufferList"};
-    if (!parent_usable(OriginalNetBufferList, d.fn))
+    if (!parent_usable(OriginalNetBufferList, "OriginalNetBufferList", d.fn))
         return NULL;
     if (AllocateCloneFlags & ~(ULONG)NDIS_CLONE_FLAGS_USE_ORIGINAL_MDLS) {
         vf_diagnostic(d.fn, "AllocateCloneFlags 0x%X: only NDIS_CLONE_FLAGS_USE_ORIGINAL_MDLS (0x%X) may be set "
@@ -324,7 +324,7 @@ PNET_BUFFER_LIST NdisAllocateFragmentNetBufferList(PNET_BUFFER_LIST OriginalNetB
                                                    ULONG DataBackFill, ULONG AllocateFragmentFlags)
 {
     struct derive d = {.site = __builtin_return_address(0), .fn = "NdisAllocateFragmentNetBufferList"};
-    if (!parent_usable(OriginalNetBufferList, d.fn))
+    if (!parent_usable(OriginalNetBufferList, "OriginalNetBufferList", d.fn))
         return NULL;
     if (AllocateFragmentFlags) {
         vf_diagnostic(d.fn, "AllocateFragmentFlags is 0x%X; no flags are defined, it must be 0",
@@ -360,7 +360,7 @@ PNET_BUFFER_LIST NdisAllocateReassembledNetBufferList(PNET_BUFFER_LIST FragmentN
                                                       ULONG AllocateReassembleFlags)
 {
     struct derive d = {.site = __builtin_return_address(0), .fn = "NdisAllocateReassembledNetBufferList"};
-    if (!parent_usable(FragmentNetBufferList, d.fn))
+    if (!parent_usable(FragmentNetBufferList, "FragmentNetBufferList", d.fn))
         return NULL;
     if (AllocateReassembleFlags) {
         vf_diagnostic(d.fn, "AllocateReassembleFlags is 0x%X; no flags are defined, it must be 0",

@@ -183,8 +183,10 @@ PMDL mdl_derived_alloc(PMDL source, ULONG offset, ULONG length, PNET_BUFFER owne
 void mdl_derived_free_chain(PMDL head, PNET_BUFFER owner);
 
 /* mdl.c: the MDLs a retreat allocates when no handler is given */
-PMDL mdl_retreat_alloc(ULONG bytes);
+PMDL mdl_retreat_alloc(ULONG bytes, PNET_BUFFER owner);
 bool mdl_is_retreat_buffer(PMDL mdl);
+/* Whether mdl is a live retreat MDL the library allocated for nb. */
+bool mdl_is_retreat_buffer_of(PMDL mdl, PNET_BUFFER nb);
 void mdl_retreat_free(PMDL mdl);
 
 /* pools.c: handle checks for the allocation calls */

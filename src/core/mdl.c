@@ -168,12 +168,12 @@ void mdl_derived_free_chain(PMDL head, PNET_BUFFER owner)
     }
 }
 
-PMDL mdl_retreat_alloc(ULONG bytes)
+PMDL mdl_retreat_alloc(ULONG bytes, PNET_BUFFER owner)
 {
     const char *fn = "NdisRetreatNetBufferDataStart";
     void *buffer = malloc(bytes ? bytes : 1);
     struct elem_header *h = NULL;
-    PMDL mdl = buffer ? mdl_take(NULL, buffer, bytes, __builtin_return_address(0), fn, &h) : NULL;
+    PMDL mdl = buffer ? mdl_take(owner, buffer, bytes, __builtin_return_address(0), fn, &h) : NULL;
     if (!mdl) {
         free(buffer);
         return NULL;
@@ -188,6 +188,13 @@ bool mdl_is_retreat_buffer(PMDL mdl)
 {
     struct elem_header *h = NULL;
     return elem_classify(mdl, &h) == OBJ_MDL && h->state == ELEM_LIVE && (h->flags & ELEM_RETREAT_BUFFER);
+}
+
+bool mdl_is_retreat_buffer_of(PMDL mdl, PNET_BUFFER nb)
+{
+    struct elem_header *h = NULL;
+    return elem_classify(mdl, &h) == OBJ_MDL && h->state == ELEM_LIVE && (h->flags & ELEM_RETREAT_BUFFER) &&
+           h->owner == nb;
 }
 
 void mdl_retreat_free(PMDL mdl)

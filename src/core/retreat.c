@@ -53,11 +53,11 @@ static void retreat_mdl_free(PMDL mdl, NET_BUFFER_FREE_MDL_HANDLER free_handler)
  * used when it holds the missing bytes (with less back-fill); one that does
  * not cannot be used, nor freed without a FreeMdlHandler.
  */
-static PMDL retreat_mdl_alloc(ULONG *bytes, ULONG missing, NET_BUFFER_ALLOCATE_MDL_HANDLER alloc_handler,
-                              const char *fn)
+static PMDL retreat_mdl_alloc(PNET_BUFFER nb, ULONG *bytes, ULONG missing,
+                              NET_BUFFER_ALLOCATE_MDL_HANDLER alloc_handler, const char *fn)
 {
     if (!alloc_handler)
-        return mdl_retreat_alloc(*bytes);
+        return mdl_retreat_alloc(*bytes, nb);
     PMDL mdl = alloc_handler(bytes);
     if (mdl && *bytes < missing) {
         vf_diagnostic(fn, "AllocateMdlHandler gave MDL %p of %u bytes where %u are missing; "
@@ -94,7 +94,7 @@ static NDIS_STATUS nb_retreat(PNET_BUFFER nb, ULONG delta, ULONG backfill, NET_B
         return NDIS_STATUS_FAILURE;
     }
     ULONG bytes = missing + backfill;
-    PMDL mdl = retreat_mdl_alloc(&bytes, missing, alloc, fn);
+    PMDL mdl = retreat_mdl_alloc(nb, &bytes, missing, alloc, fn);
     if (!mdl)
         return NDIS_STATUS_RESOURCES;
     mdl->Next = nb->MdlChain;
@@ -237,15 +237,21 @@ VOID NdisAdvanceNetBufferListDataStart(PNET_BUFFER_LIST NetBufferList, ULONG Dat
 
 void nb_release_retreat_mdls(PNET_BUFFER nb, const char *fn)
 {
-    while (*retreat_mdl_count(nb) && nb->MdlChain && mdl_is_retreat_buffer(nb->MdlChain)) {
-        PMDL mdl = nb->MdlChain;
-        nb->MdlChain = mdl->Next;
+    /* Usually at the front; a driver may have linked MDLs of its own in front of them. */
+    PMDL *link = &nb->MdlChain;
+    for (ULONG steps = 0; *retreat_mdl_count(nb) && *link && steps < (1u << 20); steps++) {
+        PMDL mdl = *link;
+        if (!mdl_is_retreat_buffer_of(mdl, nb)) {
+            link = &mdl->Next;
+            continue;
+        }
+        *link = mdl->Next;
         (*retreat_mdl_count(nb))--;
         mdl_retreat_free(mdl);
     }
     if (*retreat_mdl_count(nb))
         vf_diagnostic(fn, "NET_BUFFER %p is freed with %lu MDL(s) from an AllocateMdlHandler "
-                                           "still at the front of its chain; advance with FreeMdl first",
+                          "still in its chain; advance with FreeMdl first",
                       (void *)nb, (unsigned long)*retreat_mdl_count(nb));
 }
 

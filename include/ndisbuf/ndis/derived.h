@@ -15,8 +15,10 @@
  * Pools: a NULL pool handle means the library's internal pools (never
  * listed among live pools; their objects count in ndisbuf_outstanding_total).
  * A given NBL pool must have DataSize 0; when it was created with
- * fAllocateNetBuffer, the NBL's own NET_BUFFER is the child's first. A given
- * NB pool must have DataSize 0. The NBL's ProtocolId is its pool's.
+ * fAllocateNetBuffer, the NBL's own NET_BUFFER is the child's first. The
+ * internal NBL pool's NBLs come with their NET_BUFFER, so with a NULL NBL
+ * pool the NB pool serves the second NB onwards. A given NB pool must have
+ * DataSize 0. The NBL's ProtocolId is its pool's.
  *
  * Memory: the child's NET_BUFFERs describe the parent's bytes through MDLs
  * the library builds (MDL_PARTIAL), or, for a clone made with

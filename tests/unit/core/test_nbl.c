@@ -170,14 +170,19 @@ static void freed_nbl_is_zeroed_again_when_reused(void **state)
     PNET_BUFFER nb = NET_BUFFER_LIST_FIRST_NB(nbl);
     PNET_BUFFER_LIST_CONTEXT context = nbl->Context;
 
-    /* Garbage in everything a driver may write (links and child count kept sane for free). */
+    /*
+     * Garbage in everything a driver may write (links and child count kept
+     * sane for free; NdisReserved is NDIS's, i.e. the library's, not the driver's).
+     */
     memset(nbl, 0xA5, sizeof(*nbl));
     nbl->ChildRefCount = 0;
+    memset(nbl->NdisReserved, 0, sizeof(nbl->NdisReserved));
     nbl->Next = NULL;
     nbl->FirstNetBuffer = nb;
     nbl->Context = context;
     nbl->NdisPoolHandle = pool;
     memset(nb, 0xC3, sizeof(*nb));
+    memset(nb->NdisReserved, 0, sizeof(nb->NdisReserved));
     nb->Next = NULL;
     nb->NdisPoolHandle = pool;
     memset(NET_BUFFER_LIST_CONTEXT_DATA_START(nbl), 0x77, 16);

@@ -79,12 +79,48 @@ static void allocating_from_a_freed_pool_gives_null_and_a_diagnostic(void **stat
     assert_true(harness_diag_contains("PoolHandle"));
 }
 
+/*
+ * Bug: nb_release_retreat_mdls (src/core/retreat.c) freed the library's
+ * retreat MDLs only while they were first in the chain, so an NB freed
+ * after the driver linked an MDL of its own in front of one leaked it and
+ * blamed an AllocateMdlHandler. Found by the fragment tests. Fixed: the
+ * library's retreat MDLs are known by their private header (owner = the NB)
+ * wherever they sit; the driver's MDL is left alone.
+ */
+static void retreat_mdl_behind_a_driver_mdl_is_freed_with_its_nb(void **state)
+{
+    (void)state;
+    NET_BUFFER_POOL_PARAMETERS params;
+    harness_nb_pool_params(&params, 0, HARNESS_TAG('R', 'g', 'N', 'b'));
+    NDIS_HANDLE pool = NdisAllocateNetBufferPool(NULL, &params);
+    assert_non_null(pool);
+    UCHAR data[64], pad[8];
+    MDL mdl, front;
+    MmInitializeMdl(&mdl, data, sizeof(data));
+    MmBuildMdlForNonPagedPool(&mdl);
+    MmInitializeMdl(&front, pad, sizeof(pad));
+    MmBuildMdlForNonPagedPool(&front);
+    PNET_BUFFER nb = NdisAllocateNetBuffer(pool, &mdl, 0, sizeof(data));
+    assert_non_null(nb);
+    assert_int_equal(NdisRetreatNetBufferDataStart(nb, 14, 0, NULL), NDIS_STATUS_SUCCESS);
+    front.Next = NET_BUFFER_FIRST_MDL(nb); /* the driver puts an MDL of its own in front */
+    NET_BUFFER_FIRST_MDL(nb) = &front;
+    NET_BUFFER_DATA_OFFSET(nb) += sizeof(pad);
+    NdisAdjustNetBufferCurrentMdl(nb);
+    NdisFreeNetBuffer(nb);
+    ULONG64 left = ndisbuf_outstanding_total();
+    assert_ptr_equal(front.Next, &mdl); /* the retreat MDL was unlinked, the driver's kept */
+    NdisFreeNetBufferPool(pool);
+    assert_int_equal(left, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         HARNESS_TEST(lengthening_a_zero_length_library_mdl_is_reported),
         HARNESS_TEST(io_allocate_mdl_refuses_lengths_over_4gib_minus_a_page),
         HARNESS_TEST(allocating_from_a_freed_pool_gives_null_and_a_diagnostic),
+        HARNESS_TEST(retreat_mdl_behind_a_driver_mdl_is_freed_with_its_nb),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
