@@ -236,23 +236,11 @@ static PNET_BUFFER_LIST derive_fail(struct derive *d)
 
 /* ----------------------------------------------------------------- clone */
 
-/* Whether `length` bytes follow `offset` bytes into the chain from `mdl`. */
-static bool chain_holds(PMDL mdl, ULONG offset, ULONG length)
-{
-    ULONG64 need = (ULONG64)offset + length, have = 0;
-    for (; mdl && have < need; mdl = mdl->Next)
-        have += mdl->ByteCount;
-    return have >= need;
-}
-
 static bool clone_nb(struct derive *d, PNET_BUFFER nb, PNET_BUFFER src, bool original_mdls)
 {
     if (original_mdls) {
-        if (!chain_holds(src->CurrentMdl, src->CurrentMdlOffset, src->DataLength)) {
-            vf_diagnostic(d->fn, "NET_BUFFER %p's MDL chain ends before its DataLength %u", (void *)src,
-                          src->DataLength);
+        if (!nb_chain_fits(src->CurrentMdl, src->CurrentMdlOffset, src->DataLength, d->fn))
             return false;
-        }
         nb->MdlChain = nb->CurrentMdl = src->CurrentMdl;
         nb->DataOffset = nb->CurrentMdlOffset = src->CurrentMdlOffset;
         nb->stDataLength = src->DataLength;

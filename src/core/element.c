@@ -123,12 +123,14 @@ struct elem_header *elem_checked(const void *obj, enum obj_kind want, const char
     }
     if (kind != want) {
         params[1] = (ULONG_PTR)kind;
-        vf_report(NDISBUF_REPORT_WRONG_FREE_CALL, fn, obj, params, "%p is %s; %s does not free it%s%s%s", obj,
-                  elem_kind_name(kind), fn, kind == OBJ_NB_IN_NBL ? " (" : "",
-                  kind == OBJ_NB_IN_NBL       ? nbl_free_call_name(h->derived)
-                  : kind == OBJ_MDL_IN_ELEMENT ? " (it is freed with the element that holds its data)"
-                                               : "",
-                  kind == OBJ_NB_IN_NBL ? " frees it with its NBL)" : "");
+        if (kind == OBJ_NB_IN_NBL)
+            vf_report(NDISBUF_REPORT_WRONG_FREE_CALL, fn, obj, params,
+                      "%p is %s; %s does not free it (%s frees it with its NBL)", obj, elem_kind_name(kind), fn,
+                      nbl_free_call_name(h->derived));
+        else
+            vf_report(NDISBUF_REPORT_WRONG_FREE_CALL, fn, obj, params, "%p is %s; %s does not free it%s", obj,
+                      elem_kind_name(kind), fn,
+                      kind == OBJ_MDL_IN_ELEMENT ? " (it is freed with the element that holds its data)" : "");
         return NULL;
     }
     if (h->state != ELEM_LIVE) {

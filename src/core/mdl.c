@@ -150,20 +150,25 @@ PMDL mdl_derived_alloc(PMDL source, ULONG offset, ULONG length, PNET_BUFFER owne
     return mdl;
 }
 
-/* Whether mdl is a live MDL built for the derived NB `owner`. */
-static bool mdl_is_derived_for(PMDL mdl, PNET_BUFFER owner, struct elem_header **header)
+/*
+ * The header of a live MDL the library gave out with `flag` (ELEM_RETREAT_BUFFER,
+ * ELEM_DERIVED_MDL) and, unless `owner` is NULL, built for that NB; NULL otherwise.
+ */
+static struct elem_header *mdl_library_header(PMDL mdl, uint8_t flag, PNET_BUFFER owner)
 {
-    return elem_classify(mdl, header) == OBJ_MDL && (*header)->state == ELEM_LIVE &&
-           ((*header)->flags & ELEM_DERIVED_MDL) && (*header)->owner == owner;
+    struct elem_header *h = NULL;
+    if (elem_classify(mdl, &h) != OBJ_MDL || h->state != ELEM_LIVE || !(h->flags & flag))
+        return NULL;
+    return !owner || h->owner == owner ? h : NULL;
 }
 
 void mdl_derived_free_chain(PMDL head, PNET_BUFFER owner)
 {
     ULONG steps = 0;
     for (PMDL mdl = head, next; mdl && steps < (1u << 20); mdl = next, steps++) {
-        struct elem_header *h;
+        struct elem_header *h = mdl_library_header(mdl, ELEM_DERIVED_MDL, owner);
         next = mdl->Next;
-        if (mdl_is_derived_for(mdl, owner, &h))
+        if (h)
             elem_give_back(h);
     }
 }
@@ -186,15 +191,12 @@ PMDL mdl_retreat_alloc(ULONG bytes, PNET_BUFFER owner)
 
 bool mdl_is_retreat_buffer(PMDL mdl)
 {
-    struct elem_header *h = NULL;
-    return elem_classify(mdl, &h) == OBJ_MDL && h->state == ELEM_LIVE && (h->flags & ELEM_RETREAT_BUFFER);
+    return mdl_library_header(mdl, ELEM_RETREAT_BUFFER, NULL) != NULL;
 }
 
 bool mdl_is_retreat_buffer_of(PMDL mdl, PNET_BUFFER nb)
 {
-    struct elem_header *h = NULL;
-    return elem_classify(mdl, &h) == OBJ_MDL && h->state == ELEM_LIVE && (h->flags & ELEM_RETREAT_BUFFER) &&
-           h->owner == nb;
+    return mdl_library_header(mdl, ELEM_RETREAT_BUFFER, nb) != NULL;
 }
 
 void mdl_retreat_free(PMDL mdl)
