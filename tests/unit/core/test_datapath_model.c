@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "datapath.h"
+#include "rng.h"
 
 #define TAG HARNESS_TAG('T', 'M', 'd', 'l')
 #define MODEL_STEPS 40000
@@ -43,29 +44,9 @@ static struct {
         context_pushes, context_pops, mismatches;
 } seen;
 
-static uint64_t model_seed;
-static uint64_t rng_state;
 static unsigned long model_step;
 static const char *model_op = "setup";
 
-static uint64_t rng_next(void)
-{
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-/* Uniform in [0, n); 0 when n is 0. */
-static ULONG rng_below(ULONG n)
-{
-    return n ? (ULONG)(rng_next() % n) : 0;
-}
-
-static bool rng_chance(ULONG one_in)
-{
-    return rng_below(one_in) == 0;
-}
 
 static void model_fail(const char *what, long long a, long long b, int line)
 {
@@ -682,9 +663,7 @@ static void world_fini(struct world *w)
 static void random_data_path_operations_match_a_byte_array_model(void **state)
 {
     (void)state;
-    const char *env = getenv("NDISBUF_MODEL_SEED");
-    model_seed = env && *env ? strtoull(env, NULL, 0) : MODEL_DEFAULT_SEED;
-    rng_state = model_seed;
+    rng_seed_from_env(MODEL_DEFAULT_SEED);
     model_step = 0;
     memset(&seen, 0, sizeof(seen));
     harness_mdl_handlers_reset(0, 0);

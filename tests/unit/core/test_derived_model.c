@@ -38,6 +38,7 @@
 #include <time.h>
 
 #include "datapath.h"
+#include "rng.h"
 
 #define TAG HARNESS_TAG('T', 'D', 'm', 'd')
 #define MODEL_DEFAULT_SEED 0x64657276ull /* "derv" */
@@ -53,35 +54,13 @@
 
 /* ------------------------------------------------------------ run state */
 
-static uint64_t model_seed;
-static uint64_t rng_state;
 static unsigned long model_round;
 static const char *model_op = "setup";
 
-static uint64_t rng_next(void)
-{
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-/* Uniform in [0, n); 0 when n is 0. */
-static ULONG rng_below(ULONG n)
-{
-    return n ? (ULONG)(rng_next() % n) : 0;
-}
-
-static bool rng_chance(ULONG one_in)
-{
-    return rng_below(one_in) == 0;
-}
 
 static void model_start(const char *what)
 {
-    const char *env = getenv("NDISBUF_MODEL_SEED");
-    model_seed = env && *env ? strtoull(env, NULL, 0) : MODEL_DEFAULT_SEED;
-    rng_state = model_seed;
+    rng_seed_from_env(MODEL_DEFAULT_SEED);
     model_round = 0;
     model_op = "setup";
     print_message("model (%s): seed %" PRIu64 "; replay with NDISBUF_MODEL_SEED=%" PRIu64 "\n", what, model_seed,
