@@ -39,7 +39,9 @@ extern "C" {
     X(CONTEXT_MISMATCH, 0x18, "NBL context freed out of step with its allocations")     \
     X(CHILDREN_OUTSTANDING, 0x19, "a parent NBL freed while its ChildRefCount is not zero") \
     X(DERIVED_FREE_MISMATCH, 0x1A, "a derived NBL freed with other flags or DataOffsetDelta than it was made with") \
-    X(DERIVED_NB_MISSING, 0x1B, "a derived NBL freed without all the NBs the library gave it")
+    X(DERIVED_NB_MISSING, 0x1B, "a derived NBL freed without all the NBs the library gave it") \
+    X(SOURCE_HANDLE, 0x1C, "an NBL sent or indicated whose SourceHandle is not the sender's handle") \
+    X(NBL_UNROUTABLE, 0x1D, "an NBL completed or returned whose SourceHandle names no layer of this stack")
 
 typedef enum _NDISBUF_REPORT_CODE {
 #define NDISBUF_X_ENUM(name, code, text) NDISBUF_REPORT_##name = code,
@@ -102,6 +104,129 @@ NDISBUF_API NDIS_STATUS ndisbuf_pool_get_stats(NDIS_HANDLE PoolHandle, NDISBUF_P
 NDISBUF_API ULONG ndisbuf_live_pool_count(void);
 /* Objects outstanding in every pool, the library's internal MDL pool included. */
 NDISBUF_API ULONG64 ndisbuf_outstanding_total(void);
+
+/* ====================================================================== */
+/* The binding stack (docs/stack.md)                                       */
+/* ====================================================================== */
+/*
+ * One NDIS instance per process. Drivers register with the documented calls
+ * (NdisMRegisterMiniportDriver, NdisFRegisterFilterDriver,
+ * NdisRegisterProtocolDriver); these calls then build the topology the way
+ * NDIS does when devices arrive and bindings are made. Every handle below is
+ * the one the drivers see: an adapter is the MiniportAdapterHandle, a filter
+ * module the NdisFilterHandle, a binding the NdisBindingHandle.
+ *
+ * Each call drives the documented handlers in order and waits for
+ * completions that pend (NdisMPauseComplete, NdisFRestartComplete,
+ * NdisCompleteNetPnPEvent, NdisCompleteBindAdapterEx, ...), which may come
+ * from any thread. The calls are serialised: one runs at a time. Calling one
+ * from inside a driver handler fails with NDIS_STATUS_NOT_ACCEPTED (it would
+ * wait for itself) and a diagnostic. Bad handles fail with
+ * NDIS_STATUS_INVALID_PARAMETER and a diagnostic; nothing changes.
+ */
+
+/* Position for ndisbuf_stack_attach_filter: above every other filter. */
+#define NDISBUF_FILTER_POSITION_TOP ((ULONG)-1)
+
+/* The state of an adapter, filter module or binding. */
+typedef enum _NDISBUF_LAYER_STATE {
+    NdisbufStateInvalid = 0,  /* not a live handle */
+    NdisbufStateUnbound,      /* binding: closed (transient) */
+    NdisbufStateInitializing, /* adapter: MiniportInitializeEx running */
+    NdisbufStateAttaching,    /* filter: FilterAttach running */
+    NdisbufStateOpening,      /* binding: bind/open running */
+    NdisbufStatePaused,
+    NdisbufStateRestarting,
+    NdisbufStateRunning,
+    NdisbufStatePausing,
+    NdisbufStateClosing,      /* binding: unbind/close running */
+    NdisbufStateDetaching,    /* filter: FilterDetach running */
+    NdisbufStateHalting       /* adapter: MiniportHaltEx running */
+} NDISBUF_LAYER_STATE;
+
+/* "Running", "Paused", ... ("Invalid" for an unknown value). */
+NDISBUF_API const char *ndisbuf_layer_state_name(NDISBUF_LAYER_STATE State);
+
+/*
+ * Adds an adapter of a registered miniport driver: MiniportInitializeEx
+ * (which must set registration then general attributes), then
+ * MiniportRestart. AdapterName (1..63 characters) is what the miniport reads
+ * back with ndisbuf_miniport_adapter_name (an interface name for AF_PACKET
+ * and TAP) and what bindings see as their AdapterName. On success *Adapter
+ * is the running adapter; on failure it is NULL and nothing is left behind
+ * (a miniport whose restart fails is halted again).
+ */
+NDISBUF_API NDIS_STATUS ndisbuf_stack_add_adapter(NDIS_HANDLE NdisMiniportDriverHandle,
+                                                  const char *AdapterName, NDIS_HANDLE *Adapter);
+/* Unbinds every binding, detaches every filter (top-down), pauses and halts
+ * the miniport, and frees the adapter. */
+NDISBUF_API NDIS_STATUS ndisbuf_stack_remove_adapter(NDIS_HANDLE Adapter);
+
+/*
+ * Inserts a module of a registered filter driver at Position (0: just above
+ * the miniport; NDISBUF_FILTER_POSITION_TOP or any larger value: above every
+ * filter). What runs above the insertion point is paused first
+ * (NDIS_PAUSE_ATTACH_FILTER), the module is attached (FilterAttach) and
+ * restarted, then what was paused is restarted with the new back-fill and
+ * context sums. A failed attach restarts what was paused as it was.
+ */
+NDISBUF_API NDIS_STATUS ndisbuf_stack_attach_filter(NDIS_HANDLE Adapter, NDIS_HANDLE NdisFilterDriverHandle,
+                                                    ULONG Position, NDIS_HANDLE *FilterModule);
+/* Pauses the module and what runs above it, FilterDetach, restarts the rest. */
+NDISBUF_API NDIS_STATUS ndisbuf_stack_detach_filter(NDIS_HANDLE FilterModule);
+
+/*
+ * Binds a registered protocol to the adapter: ProtocolBindAdapterEx (which
+ * calls NdisOpenAdapterEx), then NetEventRestart. *Binding is the
+ * NdisBindingHandle NdisOpenAdapterEx gave the protocol.
+ */
+NDISBUF_API NDIS_STATUS ndisbuf_stack_bind(NDIS_HANDLE Adapter, NDIS_HANDLE NdisProtocolHandle,
+                                           NDIS_HANDLE *Binding);
+/* NetEventPause, then ProtocolUnbindAdapterEx (which calls NdisCloseAdapterEx). */
+NDISBUF_API NDIS_STATUS ndisbuf_stack_unbind(NDIS_HANDLE Binding);
+
+/* Pauses the whole stack top-down (pause drains: it returns once every NBL
+ * sent down has been completed and every NBL indicated up returned). */
+NDISBUF_API NDIS_STATUS ndisbuf_stack_pause(NDIS_HANDLE Adapter);
+/* Restarts a paused stack bottom-up, with fresh restart attributes. */
+NDISBUF_API NDIS_STATUS ndisbuf_stack_restart(NDIS_HANDLE Adapter);
+
+/* The state of an adapter, filter module or binding handle. */
+NDISBUF_API NDISBUF_LAYER_STATE ndisbuf_stack_state(NDIS_HANDLE LayerHandle);
+
+/* What a layer sees of the stack below it. */
+typedef struct _NDISBUF_STACK_INFO {
+    ULONG DataBackFillSize;    /* sum from the miniport up to this layer */
+    ULONG ContextBackFillSize;
+    ULONG FilterCount;         /* filter modules on the adapter */
+    ULONG BindingCount;        /* bindings on the adapter */
+    ULONG64 SendsInFlight;     /* NBLs this layer sent down, not yet completed */
+    ULONG64 ReceivesInFlight;  /* NBLs this layer indicated up, not yet returned */
+} NDISBUF_STACK_INFO, *PNDISBUF_STACK_INFO;
+
+/* For an adapter: the sums the bindings get; for a filter or binding: the
+ * sums of what is below it. */
+NDISBUF_API NDIS_STATUS ndisbuf_stack_get_info(NDIS_HANDLE LayerHandle, NDISBUF_STACK_INFO *Info);
+
+/* The name the adapter was added with (NULL and a diagnostic for a bad handle). */
+NDISBUF_API const char *ndisbuf_miniport_adapter_name(NDIS_HANDLE MiniportAdapterHandle);
+
+/*
+ * The miniports ndisbuf ships (src/miniport/), written against <ndis.h> as
+ * drivers. Each entry registers the driver with NdisMRegisterMiniportDriver;
+ * NdisMDeregisterMiniportDriver unloads it. Adapters are then added with
+ * ndisbuf_stack_add_adapter.
+ *  - loopback: in process; a frame sent is completed and comes back as a
+ *    received copy, on the miniport's own thread. Any adapter name.
+ *  - afpacket: a Linux interface through an AF_PACKET socket (the adapter
+ *    name is the interface name; needs CAP_NET_RAW); its own outgoing frames
+ *    are not received back.
+ *  - tap: a TAP interface it creates with the adapter name (needs
+ *    CAP_NET_ADMIN and /dev/net/tun).
+ */
+NDISBUF_API NDIS_STATUS ndisbuf_loopback_driver_entry(NDIS_HANDLE *NdisMiniportDriverHandle);
+NDISBUF_API NDIS_STATUS ndisbuf_afpacket_driver_entry(NDIS_HANDLE *NdisMiniportDriverHandle);
+NDISBUF_API NDIS_STATUS ndisbuf_tap_driver_entry(NDIS_HANDLE *NdisMiniportDriverHandle);
 
 /* The library version, "0.1.0". */
 NDISBUF_API const char *ndisbuf_version(void);

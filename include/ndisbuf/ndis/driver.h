@@ -558,6 +558,10 @@ NDISBUF_API VOID NdisReturnNetBufferLists(NDIS_HANDLE NdisBindingHandle,
 /* OID requests on the binding; NDIS_STATUS_PENDING completes later. */
 NDISBUF_API NDIS_STATUS NdisOidRequest(NDIS_HANDLE NdisBindingHandle, PNDIS_OID_REQUEST OidRequest);
 NDISBUF_API VOID NdisCancelOidRequest(NDIS_HANDLE NdisBindingHandle, PVOID RequestId);
+/* Finishes a ProtocolNetPnPEvent (NetEventPause, NetEventRestart, ...) that pended. */
+NDISBUF_API VOID NdisCompleteNetPnPEvent(NDIS_HANDLE NdisBindingHandle,
+                                         PNET_PNP_EVENT_NOTIFICATION NetPnPEventNotification,
+                                         NDIS_STATUS Status);
 
 /* ====================================================================== */
 /* Filter drivers                                                          */
@@ -831,6 +835,10 @@ NDISBUF_API VOID NdisFReturnNetBufferLists(NDIS_HANDLE NdisFilterHandle,
 
 /* Control path. */
 NDISBUF_API NDIS_STATUS NdisFOidRequest(NDIS_HANDLE NdisFilterHandle, PNDIS_OID_REQUEST OidRequest);
+/* A filter forwards an OID request down as a clone, never the original. */
+NDISBUF_API NDIS_STATUS NdisAllocateCloneOidRequest(NDIS_HANDLE SourceHandle, PNDIS_OID_REQUEST OidRequest,
+                                                    UINT PoolTag, PNDIS_OID_REQUEST *ClonedOidRequest);
+NDISBUF_API VOID NdisFreeCloneOidRequest(NDIS_HANDLE SourceHandle, PNDIS_OID_REQUEST Request);
 NDISBUF_API VOID NdisFOidRequestComplete(NDIS_HANDLE NdisFilterHandle, PNDIS_OID_REQUEST OidRequest,
                                          NDIS_STATUS Status);
 NDISBUF_API VOID NdisFIndicateStatus(NDIS_HANDLE NdisFilterHandle,

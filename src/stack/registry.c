@@ -1,0 +1,629 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The stack's registry: drivers and layers behind checked handles, the one
+ * lock of the control path, the waits for pended completions and for pause
+ * drains.
+ *
+ * Layer memory is never returned to the system: a removed layer loses its
+ * magic and goes on a retired list, to be reused by a later layer of the
+ * same kind. A stale handle therefore reads a dead magic (a diagnostic)
+ * instead of freed memory.
+ */
+#include "stack/stack.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "verify/verify.h"
+
+#define DRIVER_MAGIC 0x4E445256u /* 'NDRV' */
+#define LAYER_MAGIC 0x4E4C4159u  /* 'NLAY' */
+#define DEAD_MAGIC 0xDEAD1A7Eu
+#define STALL_REPORT_SECONDS 5
+
+pthread_mutex_t stack_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t stack_cond = PTHREAD_COND_INITIALIZER;
+static pthread_mutex_t control_lock = PTHREAD_MUTEX_INITIALIZER;
+static __thread int control_depth;
+
+static stack_driver *drivers;
+static stack_adapter *adapters;
+static stack_layer *live_layers[256];
+static ULONG live_layer_count;
+static stack_layer *retired_layers;
+static stack_adapter *retired_adapters;
+static NET_IFINDEX next_if_index = 1;
+
+static const char *kind_name(stack_kind kind)
+{
+    switch (kind) {
+    case STACK_KIND_MINIPORT:
+        return "miniport adapter";
+    case STACK_KIND_FILTER:
+        return "filter module";
+    case STACK_KIND_PROTOCOL:
+        return "binding";
+    }
+    return "layer";
+}
+
+/* ---- control serialisation ---- */
+
+bool stack_control_enter(const char *function)
+{
+    if (control_depth > 0) {
+        vf_diagnostic(function, "called from inside a driver handler of another stack operation; "
+                                "it would wait for itself (NDIS_STATUS_NOT_ACCEPTED)");
+        return false;
+    }
+    pthread_mutex_lock(&control_lock);
+    control_depth++;
+    return true;
+}
+
+void stack_control_leave(void)
+{
+    control_depth--;
+    pthread_mutex_unlock(&control_lock);
+}
+
+/* ---- drivers ---- */
+
+stack_driver *stack_driver_checked(NDIS_HANDLE handle, stack_kind kind, const char *function,
+                                   const char *argument)
+{
+    stack_driver *found = NULL;
+    pthread_mutex_lock(&stack_lock);
+    for (stack_driver *d = drivers; d; d = d->next)
+        if (d == handle && d->magic == DRIVER_MAGIC)
+            found = d;
+    pthread_mutex_unlock(&stack_lock);
+    if (!found) {
+        vf_diagnostic(function, "%s %p is not a registered driver handle", argument, handle);
+        return NULL;
+    }
+    if (found->kind != kind) {
+        vf_diagnostic(function, "%s %p is a driver of another kind (%s), not a %s driver", argument,
+                      handle, kind_name(found->kind), kind_name(kind));
+        return NULL;
+    }
+    return found;
+}
+
+static void ascii_from_ndis_string(char *out, size_t size, const NDIS_STRING *s, const char *fallback)
+{
+    size_t n = 0;
+    if (s && s->Buffer)
+        for (size_t i = 0; i < s->Length / sizeof(WCHAR) && n + 1 < size; i++)
+            out[n++] = (s->Buffer[i] < 0x80 && s->Buffer[i] >= 0x20) ? (char)s->Buffer[i] : '?';
+    out[n] = '\0';
+    if (n == 0)
+        snprintf(out, size, "%s", fallback);
+}
+
+/* Points a string of the characteristics at the driver's own copy of it. */
+static void own_string(NDIS_STRING *s, WCHAR *buffer)
+{
+    USHORT n = s->Buffer ? s->Length / sizeof(WCHAR) : 0;
+    if (n > STACK_NAME_MAX - 1)
+        n = STACK_NAME_MAX - 1;
+    if (n)
+        memcpy(buffer, s->Buffer, n * sizeof(WCHAR));
+    buffer[n] = 0;
+    s->Buffer = buffer;
+    s->Length = (USHORT)(n * sizeof(WCHAR));
+    s->MaximumLength = (USHORT)(STACK_NAME_MAX * sizeof(WCHAR));
+}
+
+/* The caller's strings need not outlive the registration. */
+static void own_strings(stack_driver *d)
+{
+    if (d->kind == STACK_KIND_PROTOCOL) {
+        own_string(&d->chars.protocol.Name, d->strings[0]);
+        d->ndis_name = d->chars.protocol.Name;
+    } else if (d->kind == STACK_KIND_FILTER) {
+        own_string(&d->chars.filter.FriendlyName, d->strings[0]);
+        own_string(&d->chars.filter.UniqueName, d->strings[1]);
+        own_string(&d->chars.filter.ServiceName, d->strings[2]);
+    }
+}
+
+/* Adds a driver to the registry (characteristics already validated). */
+static NDIS_STATUS driver_register(stack_kind kind, NDIS_HANDLE context, const void *chars, size_t size,
+                                   const NDIS_STRING *name, const char *fallback, PNDIS_HANDLE out)
+{
+    stack_driver *d = calloc(1, sizeof(*d));
+    if (!d)
+        return NDIS_STATUS_RESOURCES;
+    d->magic = DRIVER_MAGIC;
+    d->kind = kind;
+    d->context = context;
+    memcpy(&d->chars, chars, size);
+    ascii_from_ndis_string(d->name, sizeof d->name, name, fallback);
+    own_strings(d);
+    pthread_mutex_lock(&stack_lock);
+    d->next = drivers;
+    drivers = d;
+    pthread_mutex_unlock(&stack_lock);
+    *out = d;
+    return NDIS_STATUS_SUCCESS;
+}
+
+void stack_driver_unregister(stack_driver *driver)
+{
+    pthread_mutex_lock(&stack_lock);
+    for (stack_driver **p = &drivers; *p; p = &(*p)->next)
+        if (*p == driver) {
+            *p = driver->next;
+            break;
+        }
+    driver->magic = 0;
+    pthread_mutex_unlock(&stack_lock);
+    free(driver);
+}
+
+/* Header checks shared by the three registrations. */
+static bool header_ok(const NDIS_OBJECT_HEADER *h, UCHAR type, USHORT min_size, const char *function)
+{
+    if (h->Type != type) {
+        vf_diagnostic(function, "Header.Type is 0x%02X, expected 0x%02X", h->Type, type);
+        return false;
+    }
+    if (h->Revision < 1 || h->Size < min_size) {
+        vf_diagnostic(function, "Header.Revision %u / Size %u: revision 1 needs at least %u bytes",
+                      h->Revision, h->Size, min_size);
+        return false;
+    }
+    return true;
+}
+
+static bool version_ok(UCHAR major, UCHAR minor, const char *function)
+{
+    if (major != 6) {
+        vf_diagnostic(function, "MajorNdisVersion %u.%u: ndisbuf runs NDIS 6.x drivers", major, minor);
+        return false;
+    }
+    return true;
+}
+
+#define REQUIRE_HANDLER(chars, field, function)                                          \
+    do {                                                                                 \
+        if (!(chars)->field) {                                                           \
+            vf_diagnostic(function, "the characteristics have no " #field " (required)"); \
+            return NDIS_STATUS_BAD_CHARACTERISTICS;                                      \
+        }                                                                                \
+    } while (0)
+
+/* Copies at most the caller's declared size; the rest stays zero (older revisions). */
+static size_t chars_copy_size(USHORT declared, size_t ours)
+{
+    return declared < ours ? declared : ours;
+}
+
+NDIS_STATUS NdisMRegisterMiniportDriver(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath,
+                                        NDIS_HANDLE MiniportDriverContext,
+                                        PNDIS_MINIPORT_DRIVER_CHARACTERISTICS c,
+                                        PNDIS_HANDLE NdisMiniportDriverHandle)
+{
+    static const char fn[] = "NdisMRegisterMiniportDriver";
+    (void)DriverObject;
+    (void)RegistryPath;
+    if (!c || !NdisMiniportDriverHandle) {
+        vf_diagnostic(fn, "%s is NULL", c ? "NdisMiniportDriverHandle" : "MiniportDriverCharacteristics");
+        return NDIS_STATUS_INVALID_PARAMETER;
+    }
+    *NdisMiniportDriverHandle = NULL;
+    if (!header_ok(&c->Header, NDIS_OBJECT_TYPE_MINIPORT_DRIVER_CHARACTERISTICS,
+                   NDIS_SIZEOF_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_1, fn) ||
+        !version_ok(c->MajorNdisVersion, c->MinorNdisVersion, fn))
+        return NDIS_STATUS_BAD_VERSION;
+    REQUIRE_HANDLER(c, InitializeHandlerEx, fn);
+    REQUIRE_HANDLER(c, HaltHandlerEx, fn);
+    REQUIRE_HANDLER(c, PauseHandler, fn);
+    REQUIRE_HANDLER(c, RestartHandler, fn);
+    REQUIRE_HANDLER(c, OidRequestHandler, fn);
+    REQUIRE_HANDLER(c, SendNetBufferListsHandler, fn);
+    REQUIRE_HANDLER(c, ReturnNetBufferListsHandler, fn);
+    REQUIRE_HANDLER(c, CancelSendHandler, fn);
+    REQUIRE_HANDLER(c, ShutdownHandlerEx, fn);
+    REQUIRE_HANDLER(c, CancelOidRequestHandler, fn);
+    NDIS_MINIPORT_DRIVER_CHARACTERISTICS copy = {0};
+    memcpy(&copy, c, chars_copy_size(c->Header.Size, sizeof copy));
+    NDIS_STATUS st = driver_register(STACK_KIND_MINIPORT, MiniportDriverContext, &copy, sizeof copy, NULL,
+                                     "miniport", NdisMiniportDriverHandle);
+    if (st == NDIS_STATUS_SUCCESS && copy.SetOptionsHandler) {
+        st = copy.SetOptionsHandler(*NdisMiniportDriverHandle, MiniportDriverContext);
+        if (st != NDIS_STATUS_SUCCESS) {
+            stack_driver_unregister(*NdisMiniportDriverHandle);
+            *NdisMiniportDriverHandle = NULL;
+        }
+    }
+    return st;
+}
+
+NDIS_STATUS NdisFRegisterFilterDriver(PDRIVER_OBJECT DriverObject, NDIS_HANDLE FilterDriverContext,
+                                      PNDIS_FILTER_DRIVER_CHARACTERISTICS c, PNDIS_HANDLE NdisFilterDriverHandle)
+{
+    static const char fn[] = "NdisFRegisterFilterDriver";
+    (void)DriverObject;
+    if (!c || !NdisFilterDriverHandle) {
+        vf_diagnostic(fn, "%s is NULL", c ? "NdisFilterDriverHandle" : "FilterCharacteristics");
+        return NDIS_STATUS_INVALID_PARAMETER;
+    }
+    *NdisFilterDriverHandle = NULL;
+    if (!header_ok(&c->Header, NDIS_OBJECT_TYPE_FILTER_DRIVER_CHARACTERISTICS,
+                   NDIS_SIZEOF_FILTER_DRIVER_CHARACTERISTICS_REVISION_1, fn) ||
+        !version_ok(c->MajorNdisVersion, c->MinorNdisVersion, fn))
+        return NDIS_STATUS_BAD_VERSION;
+    REQUIRE_HANDLER(c, AttachHandler, fn);
+    REQUIRE_HANDLER(c, DetachHandler, fn);
+    REQUIRE_HANDLER(c, RestartHandler, fn);
+    REQUIRE_HANDLER(c, PauseHandler, fn);
+    if (c->SendNetBufferListsHandler && !c->SendNetBufferListsCompleteHandler) {
+        vf_diagnostic(fn, "a filter with SendNetBufferListsHandler needs SendNetBufferListsCompleteHandler");
+        return NDIS_STATUS_BAD_CHARACTERISTICS;
+    }
+    if (c->ReceiveNetBufferListsHandler && !c->ReturnNetBufferListsHandler) {
+        vf_diagnostic(fn, "a filter with ReceiveNetBufferListsHandler needs ReturnNetBufferListsHandler");
+        return NDIS_STATUS_BAD_CHARACTERISTICS;
+    }
+    if (c->OidRequestHandler && !c->OidRequestCompleteHandler) {
+        vf_diagnostic(fn, "a filter with OidRequestHandler needs OidRequestCompleteHandler");
+        return NDIS_STATUS_BAD_CHARACTERISTICS;
+    }
+    NDIS_FILTER_DRIVER_CHARACTERISTICS copy = {0};
+    memcpy(&copy, c, chars_copy_size(c->Header.Size, sizeof copy));
+    const NDIS_STRING *name = copy.FriendlyName.Length ? &copy.FriendlyName : &copy.ServiceName;
+    NDIS_STATUS st = driver_register(STACK_KIND_FILTER, FilterDriverContext, &copy, sizeof copy, name, "filter",
+                                     NdisFilterDriverHandle);
+    if (st == NDIS_STATUS_SUCCESS && copy.SetOptionsHandler) {
+        st = copy.SetOptionsHandler(*NdisFilterDriverHandle, FilterDriverContext);
+        if (st != NDIS_STATUS_SUCCESS) {
+            stack_driver_unregister(*NdisFilterDriverHandle);
+            *NdisFilterDriverHandle = NULL;
+        }
+    }
+    return st;
+}
+
+NDIS_STATUS NdisRegisterProtocolDriver(NDIS_HANDLE ProtocolDriverContext, PNDIS_PROTOCOL_DRIVER_CHARACTERISTICS c,
+                                       PNDIS_HANDLE NdisProtocolHandle)
+{
+    static const char fn[] = "NdisRegisterProtocolDriver";
+    if (!c || !NdisProtocolHandle) {
+        vf_diagnostic(fn, "%s is NULL", c ? "NdisProtocolHandle" : "ProtocolCharacteristics");
+        return NDIS_STATUS_INVALID_PARAMETER;
+    }
+    *NdisProtocolHandle = NULL;
+    if (!header_ok(&c->Header, NDIS_OBJECT_TYPE_PROTOCOL_DRIVER_CHARACTERISTICS,
+                   NDIS_SIZEOF_PROTOCOL_DRIVER_CHARACTERISTICS_REVISION_1, fn) ||
+        !version_ok(c->MajorNdisVersion, c->MinorNdisVersion, fn))
+        return NDIS_STATUS_BAD_VERSION;
+    if (!c->Name.Buffer || c->Name.Length == 0) {
+        vf_diagnostic(fn, "ProtocolCharacteristics->Name is empty (a protocol needs a name)");
+        return NDIS_STATUS_BAD_CHARACTERISTICS;
+    }
+    REQUIRE_HANDLER(c, BindAdapterHandlerEx, fn);
+    REQUIRE_HANDLER(c, UnbindAdapterHandlerEx, fn);
+    REQUIRE_HANDLER(c, OpenAdapterCompleteHandlerEx, fn);
+    REQUIRE_HANDLER(c, CloseAdapterCompleteHandlerEx, fn);
+    REQUIRE_HANDLER(c, NetPnPEventHandler, fn);
+    REQUIRE_HANDLER(c, OidRequestCompleteHandler, fn);
+    REQUIRE_HANDLER(c, StatusHandlerEx, fn);
+    REQUIRE_HANDLER(c, ReceiveNetBufferListsHandler, fn);
+    REQUIRE_HANDLER(c, SendNetBufferListsCompleteHandler, fn);
+    NDIS_PROTOCOL_DRIVER_CHARACTERISTICS copy = {0};
+    memcpy(&copy, c, chars_copy_size(c->Header.Size, sizeof copy));
+    NDIS_STATUS st = driver_register(STACK_KIND_PROTOCOL, ProtocolDriverContext, &copy, sizeof copy,
+                                     &copy.Name, "protocol", NdisProtocolHandle);
+    if (st == NDIS_STATUS_SUCCESS && copy.SetOptionsHandler) {
+        st = copy.SetOptionsHandler(*NdisProtocolHandle, ProtocolDriverContext);
+        if (st != NDIS_STATUS_SUCCESS) {
+            stack_driver_unregister(*NdisProtocolHandle);
+            *NdisProtocolHandle = NULL;
+        }
+    }
+    return st;
+}
+
+/* ---- layers and adapters ---- */
+
+static void live_add(stack_layer *layer)
+{
+    if (live_layer_count < sizeof live_layers / sizeof live_layers[0])
+        live_layers[live_layer_count++] = layer;
+}
+
+static void live_remove(stack_layer *layer)
+{
+    for (ULONG i = 0; i < live_layer_count; i++)
+        if (live_layers[i] == layer) {
+            live_layers[i] = live_layers[--live_layer_count];
+            return;
+        }
+}
+
+static void layer_init(stack_layer *l, stack_kind kind, stack_adapter *adapter, stack_driver *driver)
+{
+    memset(l, 0, sizeof *l);
+    l->magic = LAYER_MAGIC;
+    l->kind = kind;
+    l->adapter = adapter;
+    l->driver = driver;
+}
+
+stack_layer *stack_layer_new(stack_kind kind, stack_adapter *adapter, stack_driver *driver)
+{
+    pthread_mutex_lock(&stack_lock);
+    stack_layer *l = retired_layers;
+    if (l)
+        retired_layers = l->next_retired;
+    pthread_mutex_unlock(&stack_lock);
+    if (!l && !(l = calloc(1, sizeof *l)))
+        return NULL;
+    layer_init(l, kind, adapter, driver);
+    pthread_mutex_lock(&stack_lock);
+    live_add(l);
+    pthread_mutex_unlock(&stack_lock);
+    return l;
+}
+
+void stack_layer_retire(stack_layer *layer)
+{
+    pthread_mutex_lock(&stack_lock);
+    live_remove(layer);
+    layer->magic = DEAD_MAGIC;
+    atomic_store(&layer->state, NdisbufStateInvalid);
+    layer->next_retired = retired_layers;
+    retired_layers = layer;
+    pthread_mutex_unlock(&stack_lock);
+}
+
+stack_adapter *stack_adapter_new(stack_driver *driver, const char *name)
+{
+    pthread_mutex_lock(&stack_lock);
+    stack_adapter *a = retired_adapters;
+    if (a)
+        retired_adapters = a->next;
+    pthread_mutex_unlock(&stack_lock);
+    if (!a && !(a = calloc(1, sizeof *a)))
+        return NULL;
+    memset(a, 0, sizeof *a);
+    layer_init(&a->miniport, STACK_KIND_MINIPORT, a, driver);
+    snprintf(a->name, sizeof a->name, "%s", name);
+    size_t n = strlen(a->name);
+    for (size_t i = 0; i < n; i++)
+        a->wide_name[i] = (WCHAR)(unsigned char)a->name[i];
+    a->ndis_name.Buffer = a->wide_name;
+    a->ndis_name.Length = (USHORT)(n * sizeof(WCHAR));
+    a->ndis_name.MaximumLength = (USHORT)sizeof a->wide_name;
+    pthread_mutex_lock(&stack_lock);
+    a->if_index = next_if_index++;
+    live_add(&a->miniport);
+    a->next = adapters;
+    adapters = a;
+    pthread_mutex_unlock(&stack_lock);
+    return a;
+}
+
+void stack_adapter_retire(stack_adapter *adapter)
+{
+    pthread_mutex_lock(&stack_lock);
+    for (stack_adapter **p = &adapters; *p; p = &(*p)->next)
+        if (*p == adapter) {
+            *p = adapter->next;
+            break;
+        }
+    live_remove(&adapter->miniport);
+    adapter->miniport.magic = DEAD_MAGIC;
+    atomic_store(&adapter->miniport.state, NdisbufStateInvalid);
+    adapter->next = retired_adapters;
+    retired_adapters = adapter;
+    pthread_mutex_unlock(&stack_lock);
+}
+
+/* The next adapter (after `after`, or the first) whose miniport is `driver`. */
+stack_adapter *stack_adapters_of(stack_driver *driver, stack_adapter *after)
+{
+    pthread_mutex_lock(&stack_lock);
+    stack_adapter *a = after ? after->next : adapters;
+    while (a && driver && a->miniport.driver != driver)
+        a = a->next;
+    pthread_mutex_unlock(&stack_lock);
+    return a;
+}
+
+static const char *expected_handle_name(stack_kind kind)
+{
+    switch (kind) {
+    case STACK_KIND_MINIPORT:
+        return "a MiniportAdapterHandle";
+    case STACK_KIND_FILTER:
+        return "an NdisFilterHandle";
+    case STACK_KIND_PROTOCOL:
+        return "an NdisBindingHandle";
+    }
+    return "an adapter, filter module or binding handle";
+}
+
+static stack_layer *kind_checked(stack_layer *l, stack_kind kind, NDIS_HANDLE handle, const char *function,
+                                 const char *argument)
+{
+    if (kind && l->kind != kind) {
+        vf_diagnostic(function, "%s %p is a %s, not %s", argument, handle, kind_name(l->kind),
+                      expected_handle_name(kind));
+        return NULL;
+    }
+    return l;
+}
+
+stack_layer *stack_layer_checked(NDIS_HANDLE handle, stack_kind kind, const char *function, const char *argument)
+{
+    stack_layer *found = NULL;
+    pthread_mutex_lock(&stack_lock);
+    for (ULONG i = 0; i < live_layer_count; i++)
+        if (live_layers[i] == handle)
+            found = live_layers[i];
+    pthread_mutex_unlock(&stack_lock);
+    if (!found) {
+        vf_diagnostic(function, "%s %p is not %s (unknown, or already closed)", argument, handle,
+                      expected_handle_name(kind));
+        return NULL;
+    }
+    return kind_checked(found, kind, handle, function, argument);
+}
+
+stack_layer *stack_layer_fast(NDIS_HANDLE handle, stack_kind kind, const char *function, const char *argument)
+{
+    stack_layer *l = handle;
+    if (!l || l->magic != LAYER_MAGIC) {
+        vf_diagnostic(function, "%s %p is not %s (NULL, unknown or already closed)", argument, handle,
+                      expected_handle_name(kind));
+        return NULL;
+    }
+    return kind_checked(l, kind, handle, function, argument);
+}
+
+void stack_set_state(stack_layer *layer, NDISBUF_LAYER_STATE state)
+{
+    atomic_store_explicit(&layer->state, (int)state, memory_order_seq_cst);
+}
+
+const char *stack_layer_describe(const stack_layer *l, char *buffer, size_t size)
+{
+    switch (l->kind) {
+    case STACK_KIND_MINIPORT:
+        snprintf(buffer, size, "miniport adapter '%s'", l->adapter->name);
+        break;
+    case STACK_KIND_FILTER:
+        snprintf(buffer, size, "filter module of '%s' on '%s'", l->driver->name, l->adapter->name);
+        break;
+    case STACK_KIND_PROTOCOL:
+        snprintf(buffer, size, "binding of protocol '%s' to '%s'", l->driver->name, l->adapter->name);
+        break;
+    }
+    return buffer;
+}
+
+/* ---- pended completions ---- */
+
+void stack_op_begin(stack_layer *layer, const char *name)
+{
+    pthread_mutex_lock(&stack_lock);
+    layer->op_pending = true;
+    layer->op_status = NDIS_STATUS_PENDING;
+    layer->op_name = name;
+    pthread_mutex_unlock(&stack_lock);
+}
+
+static void deadline_in(struct timespec *ts, int seconds)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += seconds;
+}
+
+NDIS_STATUS stack_op_finish(stack_layer *layer, NDIS_STATUS returned)
+{
+    char who[160];
+    pthread_mutex_lock(&stack_lock);
+    if (returned != NDIS_STATUS_PENDING) {
+        layer->op_pending = false;
+        pthread_mutex_unlock(&stack_lock);
+        return returned;
+    }
+    struct timespec deadline;
+    deadline_in(&deadline, STALL_REPORT_SECONDS);
+    while (layer->op_pending) {
+        if (pthread_cond_timedwait(&stack_cond, &stack_lock, &deadline) == ETIMEDOUT) {
+            vf_diagnostic(layer->op_name, "%s returned NDIS_STATUS_PENDING %d s ago and has not completed yet",
+                          stack_layer_describe(layer, who, sizeof who), STALL_REPORT_SECONDS);
+            deadline_in(&deadline, STALL_REPORT_SECONDS);
+        }
+    }
+    NDIS_STATUS st = layer->op_status;
+    pthread_mutex_unlock(&stack_lock);
+    return st;
+}
+
+bool stack_op_complete(stack_layer *layer, NDIS_STATUS status, const char *function)
+{
+    pthread_mutex_lock(&stack_lock);
+    if (!layer->op_pending) {
+        pthread_mutex_unlock(&stack_lock);
+        vf_diagnostic(function, "nothing is pending on this handle: no handler returned NDIS_STATUS_PENDING");
+        return false;
+    }
+    layer->op_pending = false;
+    layer->op_status = status;
+    pthread_cond_broadcast(&stack_cond);
+    pthread_mutex_unlock(&stack_lock);
+    return true;
+}
+
+/* ---- pause drain ---- */
+
+static bool drained(stack_layer *l)
+{
+    return atomic_load(&l->sends_out) == 0 && atomic_load(&l->receives_out) == 0 && atomic_load(&l->held) == 0;
+}
+
+void stack_wait_drained(stack_layer *layer)
+{
+    char who[160];
+    pthread_mutex_lock(&stack_lock);
+    atomic_store(&layer->draining, 1);
+    struct timespec deadline;
+    deadline_in(&deadline, STALL_REPORT_SECONDS);
+    while (!drained(layer)) {
+        if (pthread_cond_timedwait(&stack_cond, &stack_lock, &deadline) == ETIMEDOUT) {
+            vf_diagnostic("pause", "%s still has %ld sends not completed, %ld receives not returned to it, "
+                                   "%ld received NBLs not given back, after %d s",
+                          stack_layer_describe(layer, who, sizeof who), (long)atomic_load(&layer->sends_out),
+                          (long)atomic_load(&layer->receives_out), (long)atomic_load(&layer->held),
+                          STALL_REPORT_SECONDS);
+            deadline_in(&deadline, STALL_REPORT_SECONDS);
+        }
+    }
+    atomic_store(&layer->draining, 0);
+    pthread_mutex_unlock(&stack_lock);
+}
+
+void stack_wake_drain(stack_layer *layer)
+{
+    (void)layer;
+    pthread_mutex_lock(&stack_lock);
+    pthread_cond_broadcast(&stack_cond);
+    pthread_mutex_unlock(&stack_lock);
+}
+
+/* ---- native queries ---- */
+
+const char *ndisbuf_layer_state_name(NDISBUF_LAYER_STATE state)
+{
+    static const char *const names[] = {"Invalid", "Unbound", "Initializing", "Attaching",
+                                        "Opening", "Paused",  "Restarting",   "Running",
+                                        "Pausing", "Closing", "Detaching",    "Halting"};
+    return (unsigned)state < sizeof names / sizeof names[0] ? names[state] : "Invalid";
+}
+
+NDISBUF_LAYER_STATE ndisbuf_stack_state(NDIS_HANDLE handle)
+{
+    stack_layer *l = NULL;
+    pthread_mutex_lock(&stack_lock);
+    for (ULONG i = 0; i < live_layer_count; i++)
+        if (live_layers[i] == handle)
+            l = live_layers[i];
+    NDISBUF_LAYER_STATE s = l ? stack_state(l) : NdisbufStateInvalid;
+    pthread_mutex_unlock(&stack_lock);
+    return s;
+}
+
+const char *ndisbuf_miniport_adapter_name(NDIS_HANDLE handle)
+{
+    stack_layer *l = stack_layer_checked(handle, STACK_KIND_MINIPORT, "ndisbuf_miniport_adapter_name",
+                                         "MiniportAdapterHandle");
+    return l ? l->adapter->name : NULL;
+}
