@@ -41,7 +41,9 @@ extern "C" {
     X(DERIVED_FREE_MISMATCH, 0x1A, "a derived NBL freed with other flags or DataOffsetDelta than it was made with") \
     X(DERIVED_NB_MISSING, 0x1B, "a derived NBL freed without all the NBs the library gave it") \
     X(SOURCE_HANDLE, 0x1C, "an NBL sent or indicated whose SourceHandle is not the sender's handle") \
-    X(NBL_UNROUTABLE, 0x1D, "an NBL completed or returned whose SourceHandle names no layer of this stack")
+    X(NBL_UNROUTABLE, 0x1D, "an NBL completed or returned whose SourceHandle names no layer of this stack") \
+    X(PACKET_HAS_BUFFERS, 0x1E, "an NDIS 5 packet freed while live buffer descriptors are still chained to it") \
+    X(MEMORY_FREE_MISMATCH, 0x1F, "tagged memory freed with another length or memory flags than it was allocated with")
 
 typedef enum _NDISBUF_REPORT_CODE {
 #define NDISBUF_X_ENUM(name, code, text) NDISBUF_REPORT_##name = code,
@@ -100,10 +102,53 @@ typedef struct _NDISBUF_POOL_STATS {
 
 /* Statistics of an NBL or NB pool; NDIS_STATUS_INVALID_PARAMETER for a bad handle. */
 NDISBUF_API NDIS_STATUS ndisbuf_pool_get_stats(NDIS_HANDLE PoolHandle, NDISBUF_POOL_STATS *Stats);
-/* NBL and NB pools created and not yet freed, in the whole process. */
+/*
+ * Pools created and not yet freed, in the whole process: NBL and NB pools,
+ * and the NDIS 5.1 packet and buffer pools.
+ */
 NDISBUF_API ULONG ndisbuf_live_pool_count(void);
-/* Objects outstanding in every pool, the library's internal MDL pool included. */
+/*
+ * Objects outstanding in the whole process: NBLs, NBs and MDLs of every
+ * pool (the library's internal ones included), NDIS 5.1 packets and buffer
+ * descriptors, and blocks of tagged memory (NdisAllocateMemoryWithTag*),
+ * each block counting one.
+ */
 NDISBUF_API ULONG64 ndisbuf_outstanding_total(void);
+
+/* ---- NDIS 5.1 tagged memory (docs/ndis5.md) ---- */
+/* What one tag holds. */
+typedef struct _NDISBUF_TAG_USAGE {
+    ULONG Tag;
+    ULONG64 OutstandingAllocations; /* blocks allocated and not yet freed */
+    ULONG64 OutstandingBytes;       /* their bytes, as requested */
+    ULONG64 Allocations;            /* blocks allocated under the tag since the process started */
+} NDISBUF_TAG_USAGE, *PNDISBUF_TAG_USAGE;
+
+/* One block still allocated. */
+typedef struct _NDISBUF_TAGGED_BLOCK {
+    PVOID VirtualAddress;
+    UINT Length;
+    ULONG Tag;
+    NDIS_HANDLE Owner;              /* NdisAllocateMemoryWithTagPriority's NdisHandle, else NULL */
+    PVOID AllocationSite;           /* return address of the allocating call */
+} NDISBUF_TAGGED_BLOCK, *PNDISBUF_TAGGED_BLOCK;
+
+/* Enumeration callbacks: return TRUE to go on, FALSE to stop. */
+typedef BOOLEAN (*NDISBUF_TAG_USAGE_CALLBACK)(const NDISBUF_TAG_USAGE *Usage, PVOID Context);
+typedef BOOLEAN (*NDISBUF_TAGGED_BLOCK_CALLBACK)(const NDISBUF_TAGGED_BLOCK *Block, PVOID Context);
+
+/* Blocks of tagged memory outstanding, every tag together; *Bytes (optional) their bytes. */
+NDISBUF_API ULONG64 ndisbuf_tagged_memory_outstanding(ULONG64 *Bytes);
+/* What Tag holds now (all zero but Tag for a tag never used). */
+NDISBUF_API VOID ndisbuf_tagged_memory_query(ULONG Tag, NDISBUF_TAG_USAGE *Usage);
+/*
+ * Calls Callback for every tag with blocks outstanding, in no set order, on
+ * a snapshot taken first (the callback may allocate and free). Returns the
+ * number of calls made.
+ */
+NDISBUF_API ULONG ndisbuf_tagged_memory_enumerate_tags(NDISBUF_TAG_USAGE_CALLBACK Callback, PVOID Context);
+/* The same for every block outstanding (a leak listing). */
+NDISBUF_API ULONG ndisbuf_tagged_memory_enumerate_blocks(NDISBUF_TAGGED_BLOCK_CALLBACK Callback, PVOID Context);
 
 /* ====================================================================== */
 /* The binding stack (docs/stack.md)                                       */
@@ -165,14 +210,16 @@ NDISBUF_API NDIS_STATUS ndisbuf_stack_remove_adapter(NDIS_HANDLE Adapter);
 /*
  * Inserts a module of a registered filter driver at Position (0: just above
  * the miniport; NDISBUF_FILTER_POSITION_TOP or any larger value: above every
- * filter). What runs above the insertion point is paused first
- * (NDIS_PAUSE_ATTACH_FILTER), the module is attached (FilterAttach) and
- * restarted, then what was paused is restarted with the new back-fill and
- * context sums. A failed attach restarts what was paused as it was.
+ * filter). The whole stack is paused first (NDIS_PAUSE_ATTACH_FILTER,
+ * drained), the module is attached (FilterAttach), then the stack is
+ * restarted bottom-up and every binding gets the new back-fill and context
+ * sums in NetEventRestart. A failed attach restarts the stack as it was.
+ * Every topology change (bind, unbind, detach) pauses the whole stack the
+ * same way; a stack paused with ndisbuf_stack_pause stays paused.
  */
 NDISBUF_API NDIS_STATUS ndisbuf_stack_attach_filter(NDIS_HANDLE Adapter, NDIS_HANDLE NdisFilterDriverHandle,
                                                     ULONG Position, NDIS_HANDLE *FilterModule);
-/* Pauses the module and what runs above it, FilterDetach, restarts the rest. */
+/* Pauses the stack (NDIS_PAUSE_DETACH_FILTER), FilterDetach, restarts the rest. */
 NDISBUF_API NDIS_STATUS ndisbuf_stack_detach_filter(NDIS_HANDLE FilterModule);
 
 /*

@@ -70,15 +70,14 @@ static void restart_block_init(restart_block *b, const stack_adapter *a)
 /* A layer that stays running passes on what it passed at its last restart. */
 static void restart_block_carry(restart_block *b, const stack_layer *l)
 {
-    restart_general(b)->DataBackFillSize = l->data_backfill;
-    restart_general(b)->ContextBackFillSize = l->context_backfill;
+    *restart_general(b) = l->restart_out;
 }
 
-static void restart_block_record(const restart_block *b, stack_layer *l)
+static void restart_block_record(restart_block *b, stack_layer *l)
 {
-    const NDIS_RESTART_GENERAL_ATTRIBUTES *g = (const void *)b->u.entry.Data;
-    l->data_backfill = g->DataBackFillSize;
-    l->context_backfill = g->ContextBackFillSize;
+    l->restart_out = *restart_general(b);
+    l->data_backfill = l->restart_out.DataBackFillSize;
+    l->context_backfill = l->restart_out.ContextBackFillSize;
 }
 
 static bool adapter_running(const stack_adapter *a)
@@ -162,7 +161,7 @@ NDIS_STATUS stack_pause_all(stack_adapter *a, ULONG reason)
 
 /* ---- restart, layer by layer ---- */
 
-static NDIS_STATUS restart_done(stack_layer *l, NDIS_STATUS st, const restart_block *b)
+static NDIS_STATUS restart_done(stack_layer *l, NDIS_STATUS st, restart_block *b)
 {
     if (st == NDIS_STATUS_SUCCESS) {
         restart_block_record(b, l);
@@ -359,17 +358,19 @@ static void bind_parameters_init(NDIS_BIND_PARAMETERS *p, stack_adapter *a, stac
                NDIS_SIZEOF_BIND_PARAMETERS_REVISION_1);
     p->ProtocolSection = &d->ndis_name;
     p->AdapterName = &a->ndis_name;
+    /* What the filters made of the miniport's values: the last restart's sums. */
+    const NDIS_RESTART_GENERAL_ATTRIBUTES *top = &a->top;
     p->MediaType = g->MediaType;
-    p->MtuSize = g->MtuSize;
+    p->MtuSize = top->MtuSize;
     p->MaxXmitLinkSpeed = g->MaxXmitLinkSpeed;
     p->XmitLinkSpeed = g->XmitLinkSpeed;
     p->MaxRcvLinkSpeed = g->MaxRcvLinkSpeed;
     p->RcvLinkSpeed = g->RcvLinkSpeed;
     p->MediaConnectState = g->MediaConnectState;
     p->MediaDuplexState = g->MediaDuplexState;
-    p->LookaheadSize = g->LookaheadSize;
-    p->SupportedPacketFilters = g->SupportedPacketFilters;
-    p->MaxMulticastListSize = g->MaxMulticastListSize;
+    p->LookaheadSize = top->LookaheadSize;
+    p->SupportedPacketFilters = top->SupportedPacketFilters;
+    p->MaxMulticastListSize = top->MaxMulticastListSize;
     p->MacAddressLength = g->MacAddressLength;
     memcpy(p->CurrentMacAddress, g->CurrentMacAddress, sizeof p->CurrentMacAddress);
     p->PhysicalMediumType = g->PhysicalMediumType;
@@ -383,9 +384,9 @@ static void bind_parameters_init(NDIS_BIND_PARAMETERS *p, stack_adapter *a, stac
     p->ConnectionType = g->ConnectionType;
     p->IfType = g->IfType;
     p->IfConnectorPresent = g->IfConnectorPresent;
-    p->DataBackFillSize = a->top.DataBackFillSize;
-    p->ContextBackFillSize = a->top.ContextBackFillSize;
-    p->MacOptions = g->MacOptions;
+    p->DataBackFillSize = top->DataBackFillSize;
+    p->ContextBackFillSize = top->ContextBackFillSize;
+    p->MacOptions = top->MacOptions;
     p->BoundAdapterName = &a->ndis_name;
 }
 

@@ -74,9 +74,10 @@ typedef struct stack_layer {
     bool opened;                           /* binding: NdisOpenAdapterEx succeeded, not closed */
     bool attributes_set;                   /* filter: NdisFSetAttributes called in FilterAttach */
 
-    /* What the layer passed up at its last restart. */
+    /* What the layer passed up at its last restart (the sums above it). */
     ULONG data_backfill;
     ULONG context_backfill;
+    NDIS_RESTART_GENERAL_ATTRIBUTES restart_out;
 
     struct stack_layer *next_retired;
 } stack_layer;

@@ -316,6 +316,7 @@ static NDIS_STATUS tf_restart(NDIS_HANDLE ctx, PNDIS_FILTER_RESTART_PARAMETERS r
     f->restart_data_seen = g->DataBackFillSize;
     g->DataBackFillSize += f->data_backfill;
     g->ContextBackFillSize += f->context_backfill;
+    g->MtuSize -= f->mtu_reduction;
     f->restarts++;
     return NDIS_STATUS_SUCCESS;
 }

@@ -56,6 +56,7 @@ typedef struct td_filter {
     NDIS_HANDLE driver;
     NDIS_HANDLE module;           /* NdisFilterHandle of the last attach */
     ULONG data_backfill, context_backfill;
+    ULONG mtu_reduction;          /* subtracted from MtuSize at restart (a tagging filter) */
     bool bypass_data;             /* register without send/receive handlers */
     bool fail_attach;
     ULONG attaches, detaches, pauses, restarts;

@@ -330,6 +330,25 @@ static void test_failed_attach_restarts_the_stack(void **state)
     rig_down(r);
 }
 
+/* Regression: bind parameters took MtuSize from the miniport, not the stack. */
+static void test_bind_parameters_reflect_the_filters(void **state)
+{
+    (void)state;
+    rig *r = rig_up(0, 0);
+    r->f.mtu_reduction = 4;
+    r->f.data_backfill = 4;
+    td_filter_register(&r->f, "mtu");
+    NDIS_HANDLE module;
+    assert_int_equal(ndisbuf_stack_attach_filter(r->adapter, r->f.driver, 0, &module), NDIS_STATUS_SUCCESS);
+    td_protocol q = {0};
+    td_protocol_register(&q, "late");
+    assert_int_equal(ndisbuf_stack_bind(r->adapter, q.driver, &q.binding), NDIS_STATUS_SUCCESS);
+    assert_int_equal(q.bind_params.MtuSize, 1496);
+    assert_int_equal(q.bind_params.DataBackFillSize, 4);
+    td_protocol_deregister(&q);
+    rig_down(r);
+}
+
 /* ---- several bindings ---- */
 
 static void test_two_bindings_both_receive(void **state)
@@ -440,6 +459,7 @@ int main(void)
         HARNESS_TEST(test_filter_insert_and_remove_change_the_sums),
         HARNESS_TEST(test_filter_without_data_handlers_is_bypassed),
         HARNESS_TEST(test_failed_attach_restarts_the_stack),
+        HARNESS_TEST(test_bind_parameters_reflect_the_filters),
         HARNESS_TEST(test_two_bindings_both_receive),
         HARNESS_TEST(test_oid_restart_attributes_and_pending_completion),
         HARNESS_TEST(test_send_without_source_handle_is_reported),
