@@ -22,6 +22,7 @@
 #include "ndis/types.h"
 #include "ndis/oid.h"
 #include "ndis/driver.h"
+#include "ndis/ndis5.h"
 #include "ndisbuf.h"
 
 #endif /* NDISBUF_NDIS_H */

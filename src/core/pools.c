@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "element.h"
+#include "ndis5/counts.h"
 #include "verify/verify.h"
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -80,7 +81,7 @@ ULONG ndisbuf_live_pool_count(void)
     pthread_mutex_lock(&registry_lock);
     ULONG n = registry_count;
     pthread_mutex_unlock(&registry_lock);
-    return n;
+    return n + n5_live_pool_count(); /* NDIS 5.1 packet and buffer pools */
 }
 
 ULONG64 ndisbuf_outstanding_total(void)
@@ -96,7 +97,7 @@ ULONG64 ndisbuf_outstanding_total(void)
     for (size_t i = 0; i < sizeof(library_pools) / sizeof(library_pools[0]); i++)
         if (library_pools[i])
             total += pool_outstanding(library_pools[i]->engine);
-    return total;
+    return total + n5_outstanding_objects(); /* NDIS 5.1 packets, buffers, tagged memory */
 }
 
 /* --------------------------------------------------------------- create */

@@ -5,7 +5,9 @@
  * messages, teardown checks that every pool is gone and nothing is
  * outstanding, and small builders for correct pool parameters and MDL
  * chains. Reports may arrive from any thread, so the records are guarded by
- * a mutex; cmocka assertions are only made on the test's own thread.
+ * a mutex; cmocka assertions are only made on the test's own thread. The
+ * outstanding count includes NDIS 5.1 packets, buffers and tagged memory;
+ * a failing teardown lists the tagged blocks still allocated.
  */
 #include "harness.h"
 
@@ -93,6 +95,21 @@ static size_t unconsumed_locked(void)
     return waiting;
 }
 
+/* Names each tagged-memory block still allocated (NDIS 5.1 leaks) in a failing teardown. */
+static BOOLEAN print_tagged_block(const NDISBUF_TAGGED_BLOCK *block, PVOID context)
+{
+    (void)context;
+    char tag[5];
+    for (int i = 0; i < 4; i++) {
+        char c = (char)((block->Tag >> (8 * i)) & 0xFF);
+        tag[i] = (c >= 0x20 && c < 0x7F) ? c : '.';
+    }
+    tag[4] = '\0';
+    print_error("teardown: tagged memory %p, %u bytes, tag '%s', allocated at %p\n", block->VirtualAddress,
+                block->Length, tag, block->AllocationSite);
+    return TRUE;
+}
+
 int harness_teardown(void **state)
 {
     (void)state;
@@ -110,8 +127,10 @@ int harness_teardown(void **state)
     ULONG64 outstanding = ndisbuf_outstanding_total();
     if (pools)
         print_error("teardown: %u pool(s) still live\n", pools);
-    if (outstanding)
+    if (outstanding) {
         print_error("teardown: %llu object(s) still outstanding\n", (unsigned long long)outstanding);
+        ndisbuf_tagged_memory_enumerate_blocks(print_tagged_block, NULL);
+    }
     assert_int_equal(waiting, 0);
     assert_int_equal(pools, 0);
     assert_int_equal(outstanding, 0);
