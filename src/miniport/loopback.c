@@ -1,0 +1,908 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * loopback.c: the loopback miniport, ndisbuf's in-process Ethernet adapter
+ * and its example miniport driver, written the way a Windows NDIS 6
+ * miniport is written, against <ndis.h> only.
+ *
+ * Every frame sent down (each NET_BUFFER of each NET_BUFFER_LIST) comes
+ * back up as a received copy, in an NBL of the adapter's own receive pool;
+ * the send completes with NDIS_STATUS_SUCCESS. Frames shorter than an
+ * Ethernet header or longer than MTU + header complete with
+ * NDIS_STATUS_INVALID_LENGTH and come back as nothing.
+ *
+ * The data path runs on the adapter's own thread, so every send completion
+ * and receive indication crosses threads the way a NIC's DPC does:
+ *
+ *   MiniportSendNetBufferListsEx --queue (one lock per call)--> thread
+ *   thread: copy each frame into a receive NBL, indicate (up to 64 per call),
+ *           then complete the sends (up to 64 per call)
+ *   MiniportReturnNetBufferLists (any thread) --free list--> thread
+ *
+ * Receive NBLs are allocated once, at initialize, and recycled: the data
+ * path makes no allocation and no system call per frame. When fewer than
+ * an eighth of them are free, a batch is indicated with
+ * NDIS_RECEIVE_FLAGS_RESOURCES, so it is ours again as soon as the
+ * indication returns and the pool cannot run dry because an overlying
+ * driver holds on to what it got.
+ *
+ * Pause: sends already queued complete with NDIS_STATUS_PAUSED (a looped
+ * frame could not be indicated any more), new ones at once with the same
+ * status, and the pause completes (NdisMPauseComplete, from the adapter's
+ * thread) once every indicated NBL is back.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include <ndis.h>
+
+#define LOOPBACK_MTU 1500
+#define LOOPBACK_HEADER_SIZE 14 /* destination, source, EtherType */
+#define LOOPBACK_MAX_FRAME (LOOPBACK_MTU + LOOPBACK_HEADER_SIZE)
+#define LOOPBACK_BUFFER_SIZE 1536 /* data bytes of one receive NBL */
+#define LOOPBACK_RECEIVE_COUNT 1024 /* receive NBLs per adapter */
+#define LOOPBACK_LOW_WATER (LOOPBACK_RECEIVE_COUNT / 8)
+#define LOOPBACK_BATCH 64 /* NBLs per indication and per send completion */
+#define LOOPBACK_LINK_SPEED 10000000000ULL /* a nominal 10 Gbit/s */
+#define LOOPBACK_MULTICAST_LIST_SIZE 32
+#define LOOPBACK_POOL_TAG ((ULONG)'L' | ((ULONG)'o' << 8) | ((ULONG)'o' << 16) | ((ULONG)'p' << 24))
+
+#define LOOPBACK_PACKET_FILTERS                                                                     \
+    (NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_MULTICAST | NDIS_PACKET_TYPE_ALL_MULTICAST |       \
+     NDIS_PACKET_TYPE_BROADCAST | NDIS_PACKET_TYPE_PROMISCUOUS)
+
+typedef enum _LOOPBACK_STATE {
+    LoopbackPaused,
+    LoopbackRunning,
+    LoopbackPausing,
+    LoopbackHalting
+} LOOPBACK_STATE;
+
+typedef struct _LOOPBACK_ADAPTER {
+    NDIS_HANDLE MiniportAdapterHandle;
+    UCHAR MacAddress[6];
+    ULONG PacketFilter;
+    ULONG Lookahead;
+    NDIS_HANDLE ReceivePool;
+    pthread_t Thread;
+
+    pthread_mutex_t Lock;
+    pthread_cond_t Wake;
+    /* Under Lock. */
+    LOOPBACK_STATE State;
+    BOOLEAN ThreadWaiting;          /* the thread sleeps on Wake */
+    BOOLEAN ThreadBusy;             /* the thread holds sends or receive NBLs */
+    PNET_BUFFER_LIST SendHead;      /* queued sends, linked by Next */
+    PNET_BUFFER_LIST SendTail;
+    PNET_BUFFER_LIST FreeReceives;  /* receive NBLs we own, linked by Next */
+    ULONG FreeReceiveCount;
+
+    /* Statistics: written by the thread only, read by OID queries. */
+    _Atomic ULONG64 FramesTransmitted;
+    _Atomic ULONG64 FramesReceived;
+    _Atomic ULONG64 TransmitErrors;
+    _Atomic ULONG64 ReceiveNoBuffer;
+} LOOPBACK_ADAPTER, *PLOOPBACK_ADAPTER;
+
+/* Receive NBLs the thread holds while it fills and indicates a batch. */
+typedef struct _LOOPBACK_RECEIVE_BATCH {
+    PNET_BUFFER_LIST Spare;   /* taken from the free list, not yet filled */
+    PNET_BUFFER_LIST Head;    /* filled, waiting to be indicated */
+    PNET_BUFFER_LIST Tail;
+    ULONG Count;
+    BOOLEAN Resources;        /* indicate with NDIS_RECEIVE_FLAGS_RESOURCES */
+} LOOPBACK_RECEIVE_BATCH, *PLOOPBACK_RECEIVE_BATCH;
+
+/* Sends the thread has taken, completed LOOPBACK_BATCH at a time. */
+typedef struct _LOOPBACK_SEND_BATCH {
+    PNET_BUFFER_LIST Head;
+    PNET_BUFFER_LIST Tail;
+    ULONG Count;
+} LOOPBACK_SEND_BATCH, *PLOOPBACK_SEND_BATCH;
+
+static MINIPORT_INITIALIZE LoopbackInitializeEx;
+static MINIPORT_HALT LoopbackHaltEx;
+static MINIPORT_PAUSE LoopbackPause;
+static MINIPORT_RESTART LoopbackRestart;
+static MINIPORT_OID_REQUEST LoopbackOidRequest;
+static MINIPORT_SEND_NET_BUFFER_LISTS LoopbackSendNetBufferLists;
+static MINIPORT_RETURN_NET_BUFFER_LISTS LoopbackReturnNetBufferLists;
+static MINIPORT_CANCEL_SEND LoopbackCancelSend;
+static MINIPORT_SHUTDOWN LoopbackShutdownEx;
+static MINIPORT_CANCEL_OID_REQUEST LoopbackCancelOidRequest;
+
+static const NDIS_OID LoopbackSupportedOids[] = {
+    OID_GEN_SUPPORTED_LIST,        OID_GEN_HARDWARE_STATUS,      OID_GEN_MEDIA_SUPPORTED,
+    OID_GEN_MEDIA_IN_USE,          OID_GEN_PHYSICAL_MEDIUM,      OID_GEN_MAXIMUM_FRAME_SIZE,
+    OID_GEN_MAXIMUM_TOTAL_SIZE,    OID_GEN_MAXIMUM_LOOKAHEAD,    OID_GEN_CURRENT_LOOKAHEAD,
+    OID_GEN_LINK_SPEED,            OID_GEN_MEDIA_CONNECT_STATUS, OID_GEN_LINK_STATE,
+    OID_GEN_CURRENT_PACKET_FILTER, OID_GEN_MAC_OPTIONS,          OID_GEN_XMIT_OK,
+    OID_GEN_RCV_OK,                OID_GEN_XMIT_ERROR,           OID_GEN_RCV_NO_BUFFER,
+    OID_802_3_PERMANENT_ADDRESS,   OID_802_3_CURRENT_ADDRESS,    OID_802_3_MAXIMUM_LIST_SIZE,
+    OID_802_3_MULTICAST_LIST,
+};
+
+/* Adds to a statistics counter; only the adapter's thread writes them, so no read-modify-write is needed. */
+static VOID LoopbackCount(_Atomic ULONG64 *Counter, ULONG64 Amount)
+{
+    atomic_store_explicit(Counter, atomic_load_explicit(Counter, memory_order_relaxed) + Amount,
+                          memory_order_relaxed);
+}
+
+/* ====================================================================== */
+/* Receive NBLs: the free list                                             */
+/* ====================================================================== */
+
+/* Pushes a chain of receive NBLs back on the free list. Caller holds Lock. */
+static VOID LoopbackPushFreeLocked(PLOOPBACK_ADAPTER Adapter, PNET_BUFFER_LIST Chain)
+{
+    while (Chain != NULL) {
+        PNET_BUFFER_LIST Next = NET_BUFFER_LIST_NEXT_NBL(Chain);
+
+        NET_BUFFER_LIST_NEXT_NBL(Chain) = Adapter->FreeReceives;
+        Adapter->FreeReceives = Chain;
+        Adapter->FreeReceiveCount++;
+        Chain = Next;
+    }
+}
+
+/*
+ * Moves up to LOOPBACK_BATCH free receive NBLs to the batch's spares and
+ * decides whether this batch goes up with NDIS_RECEIVE_FLAGS_RESOURCES:
+ * yes when taking them leaves fewer than LOOPBACK_LOW_WATER free.
+ */
+static VOID LoopbackTakeSpares(PLOOPBACK_ADAPTER Adapter, PLOOPBACK_RECEIVE_BATCH Batch)
+{
+    ULONG Taken = 0;
+
+    pthread_mutex_lock(&Adapter->Lock);
+    while (Taken < LOOPBACK_BATCH && Adapter->FreeReceives != NULL) {
+        PNET_BUFFER_LIST Nbl = Adapter->FreeReceives;
+
+        Adapter->FreeReceives = NET_BUFFER_LIST_NEXT_NBL(Nbl);
+        NET_BUFFER_LIST_NEXT_NBL(Nbl) = Batch->Spare;
+        Batch->Spare = Nbl;
+        Taken++;
+    }
+    Adapter->FreeReceiveCount -= Taken;
+    Batch->Resources = Adapter->FreeReceiveCount < LOOPBACK_LOW_WATER;
+    pthread_mutex_unlock(&Adapter->Lock);
+}
+
+/* Allocates the adapter's receive NBLs, each with its own NB, MDL and data. */
+static NDIS_STATUS LoopbackAllocateReceives(PLOOPBACK_ADAPTER Adapter)
+{
+    NET_BUFFER_LIST_POOL_PARAMETERS Parameters;
+
+    NdisZeroMemory(&Parameters, sizeof(Parameters));
+    Parameters.Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
+    Parameters.Header.Revision = NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1;
+    Parameters.Header.Size = NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1;
+    Parameters.ProtocolId = NDIS_PROTOCOL_ID_DEFAULT;
+    Parameters.fAllocateNetBuffer = TRUE;
+    Parameters.PoolTag = LOOPBACK_POOL_TAG;
+    Parameters.DataSize = LOOPBACK_BUFFER_SIZE;
+
+    Adapter->ReceivePool = NdisAllocateNetBufferListPool(Adapter->MiniportAdapterHandle, &Parameters);
+    if (Adapter->ReceivePool == NULL)
+        return NDIS_STATUS_RESOURCES;
+    for (ULONG i = 0; i < LOOPBACK_RECEIVE_COUNT; i++) {
+        PNET_BUFFER_LIST Nbl = NdisAllocateNetBufferList(Adapter->ReceivePool, 0, 0);
+
+        if (Nbl == NULL)
+            return NDIS_STATUS_RESOURCES; /* the caller frees what was allocated */
+        LoopbackPushFreeLocked(Adapter, Nbl); /* no other thread yet */
+    }
+    return NDIS_STATUS_SUCCESS;
+}
+
+/* Frees every receive NBL (all must be back on the free list) and the pool. */
+static VOID LoopbackFreeReceives(PLOOPBACK_ADAPTER Adapter)
+{
+    while (Adapter->FreeReceives != NULL) {
+        PNET_BUFFER_LIST Nbl = Adapter->FreeReceives;
+
+        Adapter->FreeReceives = NET_BUFFER_LIST_NEXT_NBL(Nbl);
+        NET_BUFFER_LIST_NEXT_NBL(Nbl) = NULL;
+        NdisFreeNetBufferList(Nbl);
+    }
+    Adapter->FreeReceiveCount = 0;
+    if (Adapter->ReceivePool != NULL)
+        NdisFreeNetBufferListPool(Adapter->ReceivePool); /* reports NBLs never returned */
+    Adapter->ReceivePool = NULL;
+}
+
+/* ====================================================================== */
+/* The data path (the adapter's thread)                                    */
+/* ====================================================================== */
+
+/* Gives the filled receive NBLs to NDIS; RESOURCES ones come straight back as spares. */
+static VOID LoopbackIndicateBatch(PLOOPBACK_ADAPTER Adapter, PLOOPBACK_RECEIVE_BATCH Batch)
+{
+    ULONG Flags = Batch->Resources ? NDIS_RECEIVE_FLAGS_RESOURCES : 0;
+
+    if (Batch->Count == 0)
+        return;
+    LoopbackCount(&Adapter->FramesReceived, Batch->Count);
+    NdisMIndicateReceiveNetBufferLists(Adapter->MiniportAdapterHandle, Batch->Head, NDIS_DEFAULT_PORT_NUMBER,
+                                       Batch->Count, Flags);
+    if (Batch->Resources) {
+        NET_BUFFER_LIST_NEXT_NBL(Batch->Tail) = Batch->Spare;
+        Batch->Spare = Batch->Head;
+    }
+    Batch->Head = Batch->Tail = NULL;
+    Batch->Count = 0;
+}
+
+/* A spare receive NBL, indicating the full batch first when the spares ran out; NULL if none is free. */
+static PNET_BUFFER_LIST LoopbackNextReceive(PLOOPBACK_ADAPTER Adapter, PLOOPBACK_RECEIVE_BATCH Batch)
+{
+    PNET_BUFFER_LIST Nbl;
+
+    if (Batch->Spare == NULL) {
+        LoopbackIndicateBatch(Adapter, Batch);
+        if (Batch->Spare == NULL)
+            LoopbackTakeSpares(Adapter, Batch);
+        if (Batch->Spare == NULL)
+            return NULL;
+    }
+    Nbl = Batch->Spare;
+    Batch->Spare = NET_BUFFER_LIST_NEXT_NBL(Nbl);
+    NET_BUFFER_LIST_NEXT_NBL(Nbl) = NULL;
+    return Nbl;
+}
+
+/*
+ * Clears the out-of-band information an overlying driver may have left on
+ * a returned receive NBL. The slots are nearly always NULL already, so
+ * they are tested rather than all rewritten for every frame.
+ */
+static VOID LoopbackClearInfo(PNET_BUFFER_LIST Nbl)
+{
+    for (ULONG i = 0; i < MaxNetBufferListInfo; i++)
+        if (Nbl->NetBufferListInfo[i] != NULL)
+            Nbl->NetBufferListInfo[i] = NULL;
+}
+
+/* Resets a recycled receive NBL to describe Length bytes from the start of its buffer. */
+static VOID LoopbackPrepareReceive(PLOOPBACK_ADAPTER Adapter, PNET_BUFFER_LIST Nbl, ULONG Length)
+{
+    PNET_BUFFER Nb = NET_BUFFER_LIST_FIRST_NB(Nbl);
+    PVOID ProtocolId = NET_BUFFER_LIST_INFO(Nbl, NetBufferListProtocolId); /* the pool's; keep it */
+
+    Nbl->SourceHandle = Adapter->MiniportAdapterHandle;
+    Nbl->Flags = 0;
+    Nbl->NblFlags = 0;
+    NET_BUFFER_LIST_STATUS(Nbl) = NDIS_STATUS_SUCCESS;
+    LoopbackClearInfo(Nbl);
+    NET_BUFFER_LIST_INFO(Nbl, NetBufferListProtocolId) = ProtocolId;
+    NET_BUFFER_DATA_OFFSET(Nb) = 0;
+    NET_BUFFER_CURRENT_MDL(Nb) = NET_BUFFER_FIRST_MDL(Nb);
+    NET_BUFFER_CURRENT_MDL_OFFSET(Nb) = 0;
+    NET_BUFFER_DATA_LENGTH(Nb) = Length;
+}
+
+/* True when every frame of the NBL is an Ethernet frame that fits the MTU. */
+static BOOLEAN LoopbackFramesFit(PNET_BUFFER_LIST Nbl)
+{
+    for (PNET_BUFFER Nb = NET_BUFFER_LIST_FIRST_NB(Nbl); Nb != NULL; Nb = NET_BUFFER_NEXT_NB(Nb)) {
+        ULONG Length = NET_BUFFER_DATA_LENGTH(Nb);
+
+        if (Length < LOOPBACK_HEADER_SIZE || Length > LOOPBACK_MAX_FRAME)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/*
+ * Loops one sent NBL back: a received copy of each of its frames joins the
+ * batch. Returns the send's status: SUCCESS, or INVALID_LENGTH when a frame
+ * does not fit (then nothing of it comes back), or RESOURCES when the
+ * receive NBLs ran out (the frames before that one did come back).
+ */
+static NDIS_STATUS LoopbackLoopNbl(PLOOPBACK_ADAPTER Adapter, PNET_BUFFER_LIST SendNbl,
+                                   PLOOPBACK_RECEIVE_BATCH Batch)
+{
+    if (!LoopbackFramesFit(SendNbl))
+        return NDIS_STATUS_INVALID_LENGTH;
+
+    for (PNET_BUFFER Nb = NET_BUFFER_LIST_FIRST_NB(SendNbl); Nb != NULL; Nb = NET_BUFFER_NEXT_NB(Nb)) {
+        PNET_BUFFER_LIST Receive = LoopbackNextReceive(Adapter, Batch);
+        ULONG Length = NET_BUFFER_DATA_LENGTH(Nb);
+        ULONG Copied = 0;
+
+        if (Receive == NULL) {
+            LoopbackCount(&Adapter->ReceiveNoBuffer, 1);
+            return NDIS_STATUS_RESOURCES;
+        }
+        LoopbackPrepareReceive(Adapter, Receive, Length);
+        NdisCopyFromNetBufferToNetBuffer(NET_BUFFER_LIST_FIRST_NB(Receive), 0, Length, Nb, 0, &Copied);
+        if (Copied != Length) { /* an NB whose MDL chain is shorter than its data */
+            NET_BUFFER_LIST_NEXT_NBL(Receive) = Batch->Spare;
+            Batch->Spare = Receive;
+            return NDIS_STATUS_INVALID_PACKET;
+        }
+        if (Batch->Head == NULL)
+            Batch->Head = Receive;
+        else
+            NET_BUFFER_LIST_NEXT_NBL(Batch->Tail) = Receive;
+        Batch->Tail = Receive;
+        Batch->Count++;
+    }
+    return NDIS_STATUS_SUCCESS;
+}
+
+/* Completes the batch's sends to NDIS, in order. */
+static VOID LoopbackCompleteSends(PLOOPBACK_ADAPTER Adapter, PLOOPBACK_SEND_BATCH Sends)
+{
+    if (Sends->Count == 0)
+        return;
+    NET_BUFFER_LIST_NEXT_NBL(Sends->Tail) = NULL;
+    NdisMSendNetBufferListsComplete(Adapter->MiniportAdapterHandle, Sends->Head, 0);
+    Sends->Head = Sends->Tail = NULL;
+    Sends->Count = 0;
+}
+
+/* Adds a send whose status is set to the batch; a full batch is completed. */
+static VOID LoopbackQueueCompletion(PLOOPBACK_ADAPTER Adapter, PLOOPBACK_SEND_BATCH Sends,
+                                    PLOOPBACK_RECEIVE_BATCH Batch, PNET_BUFFER_LIST Nbl)
+{
+    if (Sends->Head == NULL)
+        Sends->Head = Nbl;
+    else
+        NET_BUFFER_LIST_NEXT_NBL(Sends->Tail) = Nbl;
+    Sends->Tail = Nbl;
+    if (++Sends->Count == LOOPBACK_BATCH) {
+        /* Receives first: once a send completes, its copy has been indicated. */
+        LoopbackIndicateBatch(Adapter, Batch);
+        LoopbackCompleteSends(Adapter, Sends);
+    }
+}
+
+/*
+ * Processes the sends the thread took off the queue: loops each back when
+ * Running, fails it with NDIS_STATUS_PAUSED otherwise; indicates and
+ * completes in batches. Returns the receive spares it did not use.
+ */
+static PNET_BUFFER_LIST LoopbackTransmit(PLOOPBACK_ADAPTER Adapter, PNET_BUFFER_LIST Chain, BOOLEAN Running)
+{
+    LOOPBACK_RECEIVE_BATCH Batch = {0};
+    LOOPBACK_SEND_BATCH Sends = {0};
+
+    while (Chain != NULL) {
+        PNET_BUFFER_LIST Nbl = Chain;
+        NDIS_STATUS Status = NDIS_STATUS_PAUSED;
+
+        Chain = NET_BUFFER_LIST_NEXT_NBL(Nbl);
+        if (Running)
+            Status = LoopbackLoopNbl(Adapter, Nbl, &Batch);
+        LoopbackCount(Status == NDIS_STATUS_SUCCESS ? &Adapter->FramesTransmitted : &Adapter->TransmitErrors, 1);
+        NET_BUFFER_LIST_STATUS(Nbl) = Status;
+        LoopbackQueueCompletion(Adapter, &Sends, &Batch, Nbl);
+    }
+    LoopbackIndicateBatch(Adapter, &Batch);
+    LoopbackCompleteSends(Adapter, &Sends);
+    return Batch.Spare;
+}
+
+/* True when the thread has something to do. Caller holds Lock. */
+static BOOLEAN LoopbackHasWorkLocked(PLOOPBACK_ADAPTER Adapter)
+{
+    if (Adapter->State == LoopbackHalting || Adapter->SendHead != NULL)
+        return TRUE;
+    return Adapter->State == LoopbackPausing && Adapter->FreeReceiveCount == LOOPBACK_RECEIVE_COUNT;
+}
+
+/*
+ * Finishes a pause when nothing is left in flight: no queued send, the
+ * thread idle and every receive NBL back. Caller holds Lock; returns TRUE
+ * when the caller must call NdisMPauseComplete (after unlocking).
+ */
+static BOOLEAN LoopbackPauseDoneLocked(PLOOPBACK_ADAPTER Adapter)
+{
+    if (Adapter->State != LoopbackPausing || Adapter->SendHead != NULL || Adapter->ThreadBusy ||
+        Adapter->FreeReceiveCount != LOOPBACK_RECEIVE_COUNT)
+        return FALSE;
+    Adapter->State = LoopbackPaused;
+    return TRUE;
+}
+
+/* The adapter's thread: takes the queued sends, loops them back, completes pauses. */
+static void *LoopbackThread(void *Context)
+{
+    PLOOPBACK_ADAPTER Adapter = Context;
+
+    pthread_mutex_lock(&Adapter->Lock);
+    for (;;) {
+        PNET_BUFFER_LIST Chain, Spares;
+        BOOLEAN Running;
+
+        while (!LoopbackHasWorkLocked(Adapter)) {
+            Adapter->ThreadWaiting = TRUE;
+            pthread_cond_wait(&Adapter->Wake, &Adapter->Lock);
+            Adapter->ThreadWaiting = FALSE;
+        }
+        if (Adapter->State == LoopbackHalting)
+            break;
+        if (LoopbackPauseDoneLocked(Adapter)) {
+            pthread_mutex_unlock(&Adapter->Lock);
+            NdisMPauseComplete(Adapter->MiniportAdapterHandle);
+            pthread_mutex_lock(&Adapter->Lock);
+            continue;
+        }
+        Chain = Adapter->SendHead;
+        Adapter->SendHead = Adapter->SendTail = NULL;
+        Running = Adapter->State == LoopbackRunning;
+        Adapter->ThreadBusy = TRUE;
+        pthread_mutex_unlock(&Adapter->Lock);
+
+        Spares = LoopbackTransmit(Adapter, Chain, Running);
+
+        pthread_mutex_lock(&Adapter->Lock);
+        LoopbackPushFreeLocked(Adapter, Spares);
+        Adapter->ThreadBusy = FALSE;
+    }
+    pthread_mutex_unlock(&Adapter->Lock);
+    return NULL;
+}
+
+/* Wakes the thread if it sleeps. Caller holds Lock. */
+static VOID LoopbackWakeLocked(PLOOPBACK_ADAPTER Adapter)
+{
+    if (Adapter->ThreadWaiting)
+        pthread_cond_signal(&Adapter->Wake);
+}
+
+/* ====================================================================== */
+/* Send and return handlers (called by NDIS on any thread)                  */
+/* ====================================================================== */
+
+/* Completes a whole chain at once with Status, on the caller's thread. */
+static VOID LoopbackFailSends(PLOOPBACK_ADAPTER Adapter, PNET_BUFFER_LIST Chain, NDIS_STATUS Status,
+                              ULONG SendFlags)
+{
+    ULONG CompleteFlags = 0;
+
+    for (PNET_BUFFER_LIST Nbl = Chain; Nbl != NULL; Nbl = NET_BUFFER_LIST_NEXT_NBL(Nbl))
+        NET_BUFFER_LIST_STATUS(Nbl) = Status;
+    if (NDIS_TEST_SEND_AT_DISPATCH_LEVEL(SendFlags))
+        NDIS_SET_SEND_COMPLETE_FLAG(CompleteFlags, NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL);
+    NdisMSendNetBufferListsComplete(Adapter->MiniportAdapterHandle, Chain, CompleteFlags);
+}
+
+/*
+ * MiniportSendNetBufferListsEx: queues the chain for the adapter's thread
+ * (one lock for the whole chain). While not Running the chain completes at
+ * once with NDIS_STATUS_PAUSED.
+ */
+_Use_decl_annotations_
+static VOID LoopbackSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext, PNET_BUFFER_LIST NetBufferLists,
+                                       NDIS_PORT_NUMBER PortNumber, ULONG SendFlags)
+{
+    PLOOPBACK_ADAPTER Adapter = MiniportAdapterContext;
+    PNET_BUFFER_LIST Tail = NetBufferLists;
+
+    (void)PortNumber;
+    if (NetBufferLists == NULL)
+        return;
+    while (NET_BUFFER_LIST_NEXT_NBL(Tail) != NULL)
+        Tail = NET_BUFFER_LIST_NEXT_NBL(Tail);
+
+    pthread_mutex_lock(&Adapter->Lock);
+    if (Adapter->State != LoopbackRunning) {
+        pthread_mutex_unlock(&Adapter->Lock);
+        LoopbackFailSends(Adapter, NetBufferLists, NDIS_STATUS_PAUSED, SendFlags);
+        return;
+    }
+    if (Adapter->SendHead == NULL)
+        Adapter->SendHead = NetBufferLists;
+    else
+        NET_BUFFER_LIST_NEXT_NBL(Adapter->SendTail) = NetBufferLists;
+    Adapter->SendTail = Tail;
+    LoopbackWakeLocked(Adapter);
+    pthread_mutex_unlock(&Adapter->Lock);
+}
+
+/*
+ * MiniportReturnNetBufferLists: receive NBLs come back (any thread, maybe
+ * from inside the indication, maybe in several calls). Wakes the thread
+ * when a pause was waiting for them.
+ */
+_Use_decl_annotations_
+static VOID LoopbackReturnNetBufferLists(NDIS_HANDLE MiniportAdapterContext, PNET_BUFFER_LIST NetBufferLists,
+                                         ULONG ReturnFlags)
+{
+    PLOOPBACK_ADAPTER Adapter = MiniportAdapterContext;
+
+    (void)ReturnFlags;
+    pthread_mutex_lock(&Adapter->Lock);
+    LoopbackPushFreeLocked(Adapter, NetBufferLists);
+    if (Adapter->State == LoopbackPausing && Adapter->FreeReceiveCount == LOOPBACK_RECEIVE_COUNT)
+        LoopbackWakeLocked(Adapter);
+    pthread_mutex_unlock(&Adapter->Lock);
+}
+
+/* MiniportCancelSend: sends never wait long enough in the queue to be worth cancelling. */
+_Use_decl_annotations_
+static VOID LoopbackCancelSend(NDIS_HANDLE MiniportAdapterContext, PVOID CancelId)
+{
+    (void)MiniportAdapterContext;
+    (void)CancelId;
+}
+
+/* ====================================================================== */
+/* OID requests                                                            */
+/* ====================================================================== */
+
+/* Copies a query's answer out, or says how many bytes it needs. */
+static NDIS_STATUS LoopbackAnswerQuery(PNDIS_OID_REQUEST Request, const VOID *Data, ULONG Length)
+{
+    Request->DATA.QUERY_INFORMATION.BytesWritten = 0;
+    if (Request->DATA.QUERY_INFORMATION.InformationBufferLength < Length) {
+        Request->DATA.QUERY_INFORMATION.BytesNeeded = Length;
+        return NDIS_STATUS_BUFFER_TOO_SHORT;
+    }
+    NdisMoveMemory(Request->DATA.QUERY_INFORMATION.InformationBuffer, Data, Length);
+    Request->DATA.QUERY_INFORMATION.BytesWritten = Length;
+    Request->DATA.QUERY_INFORMATION.BytesNeeded = 0;
+    return NDIS_STATUS_SUCCESS;
+}
+
+/* Answers a statistics counter: a ULONG64, or its low ULONG in a 4-byte buffer (as documented). */
+static NDIS_STATUS LoopbackAnswerCounter(PNDIS_OID_REQUEST Request, _Atomic ULONG64 *Statistic)
+{
+    ULONG64 Counter = atomic_load_explicit(Statistic, memory_order_relaxed);
+    ULONG Low = (ULONG)Counter;
+
+    if (Request->DATA.QUERY_INFORMATION.InformationBufferLength == sizeof(ULONG))
+        return LoopbackAnswerQuery(Request, &Low, sizeof(Low));
+    return LoopbackAnswerQuery(Request, &Counter, sizeof(Counter));
+}
+
+/* The link state: always connected, full duplex. */
+static VOID LoopbackLinkState(PNDIS_LINK_STATE LinkState)
+{
+    NdisZeroMemory(LinkState, sizeof(*LinkState));
+    LinkState->Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
+    LinkState->Header.Revision = NDIS_LINK_STATE_REVISION_1;
+    LinkState->Header.Size = NDIS_SIZEOF_LINK_STATE_REVISION_1;
+    LinkState->MediaConnectState = MediaConnectStateConnected;
+    LinkState->MediaDuplexState = MediaDuplexStateFull;
+    LinkState->XmitLinkSpeed = LOOPBACK_LINK_SPEED;
+    LinkState->RcvLinkSpeed = LOOPBACK_LINK_SPEED;
+    LinkState->PauseFunctions = NdisPauseFunctionsUnsupported;
+}
+
+/* Answers the OIDs whose value is one ULONG; NDIS_STATUS_NOT_SUPPORTED for any other. */
+static NDIS_STATUS LoopbackQueryUlong(PLOOPBACK_ADAPTER Adapter, PNDIS_OID_REQUEST Request)
+{
+    ULONG Value;
+
+    switch (Request->DATA.QUERY_INFORMATION.Oid) {
+    case OID_GEN_HARDWARE_STATUS: Value = NdisHardwareStatusReady; break;
+    case OID_GEN_MEDIA_SUPPORTED:
+    case OID_GEN_MEDIA_IN_USE: Value = NdisMedium802_3; break;
+    case OID_GEN_PHYSICAL_MEDIUM: Value = NdisPhysicalMediumUnspecified; break;
+    case OID_GEN_MAXIMUM_FRAME_SIZE: Value = LOOPBACK_MTU; break;
+    case OID_GEN_MAXIMUM_TOTAL_SIZE: Value = LOOPBACK_MAX_FRAME; break;
+    case OID_GEN_MAXIMUM_LOOKAHEAD: Value = LOOPBACK_MTU; break;
+    case OID_GEN_CURRENT_LOOKAHEAD: Value = Adapter->Lookahead; break;
+    case OID_GEN_LINK_SPEED: Value = (ULONG)(LOOPBACK_LINK_SPEED / 100); break; /* in 100 bit/s */
+    case OID_GEN_MEDIA_CONNECT_STATUS: Value = NdisMediaStateConnected; break;
+    case OID_GEN_CURRENT_PACKET_FILTER: Value = Adapter->PacketFilter; break;
+    case OID_GEN_MAC_OPTIONS: Value = NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA | NDIS_MAC_OPTION_TRANSFERS_NOT_PEND |
+                                      NDIS_MAC_OPTION_FULL_DUPLEX; break;
+    case OID_802_3_MAXIMUM_LIST_SIZE: Value = LOOPBACK_MULTICAST_LIST_SIZE; break;
+    default: return NDIS_STATUS_NOT_SUPPORTED;
+    }
+    return LoopbackAnswerQuery(Request, &Value, sizeof(Value));
+}
+
+/* MiniportOidRequest, query side. */
+static NDIS_STATUS LoopbackQuery(PLOOPBACK_ADAPTER Adapter, PNDIS_OID_REQUEST Request)
+{
+    NDIS_LINK_STATE LinkState;
+
+    switch (Request->DATA.QUERY_INFORMATION.Oid) {
+    case OID_GEN_SUPPORTED_LIST:
+        return LoopbackAnswerQuery(Request, LoopbackSupportedOids, sizeof(LoopbackSupportedOids));
+    case OID_802_3_PERMANENT_ADDRESS:
+    case OID_802_3_CURRENT_ADDRESS:
+        return LoopbackAnswerQuery(Request, Adapter->MacAddress, sizeof(Adapter->MacAddress));
+    case OID_GEN_LINK_STATE:
+        LoopbackLinkState(&LinkState);
+        return LoopbackAnswerQuery(Request, &LinkState, sizeof(LinkState));
+    case OID_GEN_XMIT_OK: return LoopbackAnswerCounter(Request, &Adapter->FramesTransmitted);
+    case OID_GEN_RCV_OK: return LoopbackAnswerCounter(Request, &Adapter->FramesReceived);
+    case OID_GEN_XMIT_ERROR: return LoopbackAnswerCounter(Request, &Adapter->TransmitErrors);
+    case OID_GEN_RCV_NO_BUFFER: return LoopbackAnswerCounter(Request, &Adapter->ReceiveNoBuffer);
+    default: return LoopbackQueryUlong(Adapter, Request);
+    }
+}
+
+/* Reads the ULONG a set carries, or says it needs one. */
+static NDIS_STATUS LoopbackReadUlong(PNDIS_OID_REQUEST Request, PULONG Value)
+{
+    Request->DATA.SET_INFORMATION.BytesRead = 0;
+    if (Request->DATA.SET_INFORMATION.InformationBufferLength < sizeof(ULONG)) {
+        Request->DATA.SET_INFORMATION.BytesNeeded = sizeof(ULONG);
+        return NDIS_STATUS_INVALID_LENGTH;
+    }
+    NdisMoveMemory(Value, Request->DATA.SET_INFORMATION.InformationBuffer, sizeof(ULONG));
+    Request->DATA.SET_INFORMATION.BytesRead = sizeof(ULONG);
+    Request->DATA.SET_INFORMATION.BytesNeeded = 0;
+    return NDIS_STATUS_SUCCESS;
+}
+
+/*
+ * MiniportOidRequest, set side: the packet filter (remembered; the loopback
+ * indicates every frame whatever it says), the lookahead and the multicast
+ * list (accepted, up to LOOPBACK_MULTICAST_LIST_SIZE addresses).
+ */
+static NDIS_STATUS LoopbackSet(PLOOPBACK_ADAPTER Adapter, PNDIS_OID_REQUEST Request)
+{
+    ULONG Value = 0;
+    ULONG Length = Request->DATA.SET_INFORMATION.InformationBufferLength;
+    NDIS_STATUS Status;
+
+    switch (Request->DATA.SET_INFORMATION.Oid) {
+    case OID_GEN_CURRENT_PACKET_FILTER:
+        Status = LoopbackReadUlong(Request, &Value);
+        if (Status == NDIS_STATUS_SUCCESS && (Value & ~LOOPBACK_PACKET_FILTERS) != 0)
+            return NDIS_STATUS_NOT_SUPPORTED;
+        if (Status == NDIS_STATUS_SUCCESS)
+            Adapter->PacketFilter = Value;
+        return Status;
+    case OID_GEN_CURRENT_LOOKAHEAD:
+        Status = LoopbackReadUlong(Request, &Value);
+        if (Status == NDIS_STATUS_SUCCESS && Value > LOOPBACK_MTU)
+            return NDIS_STATUS_INVALID_DATA;
+        if (Status == NDIS_STATUS_SUCCESS)
+            Adapter->Lookahead = Value;
+        return Status;
+    case OID_802_3_MULTICAST_LIST:
+        if (Length % 6 != 0 || Length / 6 > LOOPBACK_MULTICAST_LIST_SIZE)
+            return Length % 6 != 0 ? NDIS_STATUS_INVALID_LENGTH : NDIS_STATUS_MULTICAST_FULL;
+        Request->DATA.SET_INFORMATION.BytesRead = Length;
+        return NDIS_STATUS_SUCCESS;
+    default:
+        return NDIS_STATUS_NOT_SUPPORTED;
+    }
+}
+
+/* MiniportOidRequest: every request is answered at once (never pends). */
+_Use_decl_annotations_
+static NDIS_STATUS LoopbackOidRequest(NDIS_HANDLE MiniportAdapterContext, PNDIS_OID_REQUEST OidRequest)
+{
+    PLOOPBACK_ADAPTER Adapter = MiniportAdapterContext;
+
+    switch (OidRequest->RequestType) {
+    case NdisRequestQueryInformation:
+    case NdisRequestQueryStatistics:
+        return LoopbackQuery(Adapter, OidRequest);
+    case NdisRequestSetInformation:
+        return LoopbackSet(Adapter, OidRequest);
+    default:
+        return NDIS_STATUS_NOT_SUPPORTED;
+    }
+}
+
+/* MiniportCancelOidRequest: nothing pends, so nothing to cancel. */
+_Use_decl_annotations_
+static VOID LoopbackCancelOidRequest(NDIS_HANDLE MiniportAdapterContext, PVOID RequestId)
+{
+    (void)MiniportAdapterContext;
+    (void)RequestId;
+}
+
+/* ====================================================================== */
+/* Initialize, pause, restart, halt                                        */
+/* ====================================================================== */
+
+/* A locally administered MAC address, 02:00:5E plus three bytes hashed from the adapter name. */
+static VOID LoopbackDeriveMacAddress(const char *Name, PUCHAR MacAddress)
+{
+    ULONG Hash = 2166136261u; /* FNV-1a */
+
+    for (; Name != NULL && *Name != '\0'; Name++)
+        Hash = (Hash ^ (UCHAR)*Name) * 16777619u;
+    MacAddress[0] = 0x02;
+    MacAddress[1] = 0x00;
+    MacAddress[2] = 0x5E;
+    MacAddress[3] = (UCHAR)(Hash >> 16);
+    MacAddress[4] = (UCHAR)(Hash >> 8);
+    MacAddress[5] = (UCHAR)Hash;
+}
+
+/* First attributes: names the adapter context every later handler gets. */
+static NDIS_STATUS LoopbackSetRegistrationAttributes(PLOOPBACK_ADAPTER Adapter)
+{
+    NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES Attributes;
+
+    NdisZeroMemory(&Attributes, sizeof(Attributes));
+    Attributes.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES;
+    Attributes.Header.Revision = NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_1;
+    Attributes.Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_1;
+    Attributes.MiniportAdapterContext = Adapter;
+    Attributes.AttributeFlags = 0;
+    Attributes.CheckForHangTimeInSeconds = 0;
+    Attributes.InterfaceType = NdisInterfaceInternal;
+    return NdisMSetMiniportAttributes(Adapter->MiniportAdapterHandle,
+                                      (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&Attributes);
+}
+
+/* Second attributes: an Ethernet adapter, MTU 1500, no back-fill needed. */
+static NDIS_STATUS LoopbackSetGeneralAttributes(PLOOPBACK_ADAPTER Adapter)
+{
+    NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES General;
+
+    NdisZeroMemory(&General, sizeof(General));
+    General.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES;
+    General.Header.Revision = NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2;
+    General.Header.Size = NDIS_SIZEOF_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_2;
+    General.MediaType = NdisMedium802_3;
+    General.PhysicalMediumType = NdisPhysicalMediumUnspecified;
+    General.MtuSize = LOOPBACK_MTU;
+    General.MaxXmitLinkSpeed = General.XmitLinkSpeed = LOOPBACK_LINK_SPEED;
+    General.MaxRcvLinkSpeed = General.RcvLinkSpeed = LOOPBACK_LINK_SPEED;
+    General.MediaConnectState = MediaConnectStateConnected;
+    General.MediaDuplexState = MediaDuplexStateFull;
+    General.LookaheadSize = LOOPBACK_MTU;
+    General.MacOptions = NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA | NDIS_MAC_OPTION_TRANSFERS_NOT_PEND |
+                         NDIS_MAC_OPTION_FULL_DUPLEX;
+    General.SupportedPacketFilters = LOOPBACK_PACKET_FILTERS;
+    General.MaxMulticastListSize = LOOPBACK_MULTICAST_LIST_SIZE;
+    General.MacAddressLength = sizeof(Adapter->MacAddress);
+    NdisMoveMemory(General.PermanentMacAddress, Adapter->MacAddress, sizeof(Adapter->MacAddress));
+    NdisMoveMemory(General.CurrentMacAddress, Adapter->MacAddress, sizeof(Adapter->MacAddress));
+    General.AccessType = NET_IF_ACCESS_BROADCAST;
+    General.DirectionType = NET_IF_DIRECTION_SENDRECEIVE;
+    General.ConnectionType = NET_IF_CONNECTION_DEDICATED;
+    General.IfType = IF_TYPE_ETHERNET_CSMACD;
+    General.IfConnectorPresent = FALSE; /* a virtual adapter */
+    General.SupportedPauseFunctions = NdisPauseFunctionsUnsupported;
+    General.DataBackFillSize = 0;
+    General.ContextBackFillSize = 0;
+    General.SupportedOidList = (PNDIS_OID)LoopbackSupportedOids;
+    General.SupportedOidListLength = sizeof(LoopbackSupportedOids);
+    return NdisMSetMiniportAttributes(Adapter->MiniportAdapterHandle,
+                                      (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&General);
+}
+
+/* Frees an adapter whose thread is not running. */
+static VOID LoopbackFreeAdapter(PLOOPBACK_ADAPTER Adapter)
+{
+    LoopbackFreeReceives(Adapter);
+    pthread_cond_destroy(&Adapter->Wake);
+    pthread_mutex_destroy(&Adapter->Lock);
+    free(Adapter);
+}
+
+/*
+ * MiniportInitializeEx: allocates the adapter, its receive NBLs and its
+ * thread, and reports the attributes. The adapter starts Paused (NDIS
+ * restarts it). On failure everything is freed and NDIS gets the status.
+ */
+_Use_decl_annotations_
+static NDIS_STATUS LoopbackInitializeEx(NDIS_HANDLE NdisMiniportHandle, NDIS_HANDLE MiniportDriverContext,
+                                        PNDIS_MINIPORT_INIT_PARAMETERS MiniportInitParameters)
+{
+    PLOOPBACK_ADAPTER Adapter;
+    NDIS_STATUS Status;
+
+    (void)MiniportDriverContext;
+    (void)MiniportInitParameters;
+    Adapter = calloc(1, sizeof(*Adapter));
+    if (Adapter == NULL)
+        return NDIS_STATUS_RESOURCES;
+    Adapter->MiniportAdapterHandle = NdisMiniportHandle;
+    Adapter->State = LoopbackPaused;
+    Adapter->Lookahead = LOOPBACK_MTU;
+    pthread_mutex_init(&Adapter->Lock, NULL);
+    pthread_cond_init(&Adapter->Wake, NULL);
+    LoopbackDeriveMacAddress(ndisbuf_miniport_adapter_name(NdisMiniportHandle), Adapter->MacAddress);
+
+    Status = LoopbackSetRegistrationAttributes(Adapter);
+    if (Status == NDIS_STATUS_SUCCESS)
+        Status = LoopbackAllocateReceives(Adapter);
+    if (Status == NDIS_STATUS_SUCCESS)
+        Status = LoopbackSetGeneralAttributes(Adapter);
+    if (Status == NDIS_STATUS_SUCCESS && pthread_create(&Adapter->Thread, NULL, LoopbackThread, Adapter) != 0)
+        Status = NDIS_STATUS_RESOURCES;
+    if (Status != NDIS_STATUS_SUCCESS)
+        LoopbackFreeAdapter(Adapter);
+    return Status;
+}
+
+/* MiniportHaltEx: stops the thread and frees everything (the adapter is Paused). */
+_Use_decl_annotations_
+static VOID LoopbackHaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION HaltAction)
+{
+    PLOOPBACK_ADAPTER Adapter = MiniportAdapterContext;
+
+    (void)HaltAction;
+    pthread_mutex_lock(&Adapter->Lock);
+    Adapter->State = LoopbackHalting;
+    pthread_cond_signal(&Adapter->Wake);
+    pthread_mutex_unlock(&Adapter->Lock);
+    pthread_join(Adapter->Thread, NULL);
+    LoopbackFreeAdapter(Adapter);
+}
+
+/*
+ * MiniportPause: stops looping frames back. NDIS_STATUS_SUCCESS when nothing
+ * is in flight; otherwise NDIS_STATUS_PENDING, and the thread calls
+ * NdisMPauseComplete once the queued sends completed and every indicated
+ * receive NBL is back.
+ */
+_Use_decl_annotations_
+static NDIS_STATUS LoopbackPause(NDIS_HANDLE MiniportAdapterContext, PNDIS_MINIPORT_PAUSE_PARAMETERS PauseParameters)
+{
+    PLOOPBACK_ADAPTER Adapter = MiniportAdapterContext;
+    NDIS_STATUS Status = NDIS_STATUS_PENDING;
+
+    (void)PauseParameters;
+    pthread_mutex_lock(&Adapter->Lock);
+    Adapter->State = LoopbackPausing;
+    if (LoopbackPauseDoneLocked(Adapter))
+        Status = NDIS_STATUS_SUCCESS;
+    else
+        LoopbackWakeLocked(Adapter);
+    pthread_mutex_unlock(&Adapter->Lock);
+    return Status;
+}
+
+/* MiniportRestart: frames flow again. */
+_Use_decl_annotations_
+static NDIS_STATUS LoopbackRestart(NDIS_HANDLE MiniportAdapterContext,
+                                   PNDIS_MINIPORT_RESTART_PARAMETERS RestartParameters)
+{
+    PLOOPBACK_ADAPTER Adapter = MiniportAdapterContext;
+
+    (void)RestartParameters;
+    pthread_mutex_lock(&Adapter->Lock);
+    Adapter->State = LoopbackRunning;
+    pthread_mutex_unlock(&Adapter->Lock);
+    return NDIS_STATUS_SUCCESS;
+}
+
+/* MiniportShutdownEx: there is no hardware to quiesce. */
+_Use_decl_annotations_
+static VOID LoopbackShutdownEx(NDIS_HANDLE MiniportAdapterContext, NDIS_SHUTDOWN_ACTION ShutdownAction)
+{
+    (void)MiniportAdapterContext;
+    (void)ShutdownAction;
+}
+
+/* ====================================================================== */
+/* DriverEntry                                                             */
+/* ====================================================================== */
+
+/* The loopback driver's DriverEntry: registers the miniport's handlers with NDIS. */
+NDIS_STATUS ndisbuf_loopback_driver_entry(NDIS_HANDLE *NdisMiniportDriverHandle)
+{
+    NDIS_MINIPORT_DRIVER_CHARACTERISTICS Characteristics;
+
+    NdisZeroMemory(&Characteristics, sizeof(Characteristics));
+    Characteristics.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_DRIVER_CHARACTERISTICS;
+    Characteristics.Header.Revision = NDIS_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_2;
+    Characteristics.Header.Size = NDIS_SIZEOF_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_2;
+    Characteristics.MajorNdisVersion = 6;
+    Characteristics.MinorNdisVersion = 20;
+    Characteristics.MajorDriverVersion = 1;
+    Characteristics.MinorDriverVersion = 0;
+    Characteristics.InitializeHandlerEx = LoopbackInitializeEx;
+    Characteristics.HaltHandlerEx = LoopbackHaltEx;
+    Characteristics.PauseHandler = LoopbackPause;
+    Characteristics.RestartHandler = LoopbackRestart;
+    Characteristics.OidRequestHandler = LoopbackOidRequest;
+    Characteristics.SendNetBufferListsHandler = LoopbackSendNetBufferLists;
+    Characteristics.ReturnNetBufferListsHandler = LoopbackReturnNetBufferLists;
+    Characteristics.CancelSendHandler = LoopbackCancelSend;
+    Characteristics.ShutdownHandlerEx = LoopbackShutdownEx;
+    Characteristics.CancelOidRequestHandler = LoopbackCancelOidRequest;
+
+    if (NdisMiniportDriverHandle == NULL)
+        return NDIS_STATUS_INVALID_PARAMETER;
+    return NdisMRegisterMiniportDriver(NULL, NULL, NULL, &Characteristics, NdisMiniportDriverHandle);
+}

@@ -1,0 +1,436 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The AF_PACKET miniport (src/miniport/fdport.c) over a veth pair: adapter
+ * A on vA in this process's own network namespace, adapter B on vB in a
+ * second namespace (a forked child that only holds it), each with a binding
+ * of the test protocol from test_loopback.c. Frames cross both ways and
+ * every byte is checked; no adapter receives its own frames; the adapter
+ * reports the interface's MAC address and MTU; the packet filter's
+ * PROMISCUOUS bit switches the interface's promiscuity; initialize fails
+ * cleanly for an interface that does not exist or is not Ethernet.
+ *
+ * Needs root (CAP_NET_ADMIN for the namespaces and the veth, CAP_NET_RAW
+ * for the sockets): without it the test prints "SKIP: <reason>" and exits
+ * with 77, which ctest reports as skipped.
+ */
+#define _GNU_SOURCE
+#define TP_PROTOCOL_ONLY
+#include "test_loopback.c"
+
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define SKIP_EXIT 77
+#define WINDOW 32 /* frames in flight: a veth and a socket queue drop beyond their limits */
+
+/* The second namespace: a child process that holds it until we close its pipe. */
+static struct {
+    pid_t pid;
+    int hold_fd;     /* closing it lets the child exit */
+    int own_ns;      /* this thread's namespace */
+    int peer_ns;     /* the child's */
+} peer;
+
+typedef struct fixture {
+    NDIS_HANDLE driver;
+    NDIS_HANDLE a, b;      /* adapters on vA and vB */
+    tp_binding *ba, *bb;
+} fixture;
+
+static fixture fx;
+
+/* Forks the child that unshares a network namespace and waits; opens both namespaces. */
+static bool peer_start(void)
+{
+    int ready[2], hold[2];
+    char byte;
+
+    if (pipe(ready) != 0 || pipe(hold) != 0)
+        return false;
+    peer.pid = fork();
+    if (peer.pid == 0) {
+        close(ready[0]);
+        close(hold[1]);
+        byte = unshare(CLONE_NEWNET) == 0 ? 'y' : 'n';
+        (void)!write(ready[1], &byte, 1);
+        (void)!read(hold[0], &byte, 1); /* until the parent closes its end */
+        _exit(0);
+    }
+    close(ready[1]);
+    close(hold[0]);
+    peer.hold_fd = hold[1];
+    if (peer.pid < 0 || read(ready[0], &byte, 1) != 1 || byte != 'y')
+        return false;
+    close(ready[0]);
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)peer.pid);
+    peer.peer_ns = open(path, O_RDONLY | O_CLOEXEC);
+    peer.own_ns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    return peer.peer_ns >= 0 && peer.own_ns >= 0;
+}
+
+static void peer_stop(void)
+{
+    close(peer.hold_fd);
+    waitpid(peer.pid, NULL, 0);
+    close(peer.peer_ns);
+    close(peer.own_ns);
+}
+
+/* The veth pair: vA here, vB in the peer namespace, both up. */
+static bool veth_create(void)
+{
+    char command[128];
+
+    if (system("ip link add vA type veth peer name vB") != 0)
+        return false;
+    snprintf(command, sizeof(command), "ip link set vB netns %d", (int)peer.pid);
+    if (system(command) != 0 || system("ip link set vA up") != 0)
+        return false;
+    if (setns(peer.peer_ns, CLONE_NEWNET) != 0)
+        return false;
+    int rc = system("ip link set vB up");
+    if (setns(peer.own_ns, CLONE_NEWNET) != 0)
+        return false;
+    return rc == 0;
+}
+
+/* Adds an adapter while this thread is in the peer namespace, so its socket lives there. */
+static NDIS_STATUS add_adapter_in_peer(NDIS_HANDLE driver, const char *name, NDIS_HANDLE *adapter)
+{
+    NDIS_STATUS status;
+
+    assert_int_equal(setns(peer.peer_ns, CLONE_NEWNET), 0);
+    status = ndisbuf_stack_add_adapter(driver, name, adapter);
+    assert_int_equal(setns(peer.own_ns, CLONE_NEWNET), 0);
+    return status;
+}
+
+/* Frames A sends go to B's address and the other way round. */
+static void address_bindings(void)
+{
+    memcpy(fx.ba->tx_dst, fx.bb->mac, 6);
+    memcpy(fx.ba->rx_src, fx.bb->mac, 6);
+    memcpy(fx.bb->tx_dst, fx.ba->mac, 6);
+    memcpy(fx.bb->rx_src, fx.ba->mac, 6);
+}
+
+static int veth_setup(void **state)
+{
+    harness_setup(state);
+    memset(&fx, 0, sizeof(fx));
+    assert_int_equal(ndisbuf_afpacket_driver_entry(&fx.driver), NDIS_STATUS_SUCCESS);
+    tp_register();
+    assert_int_equal(ndisbuf_stack_add_adapter(fx.driver, "vA", &fx.a), NDIS_STATUS_SUCCESS);
+    assert_int_equal(add_adapter_in_peer(fx.driver, "vB", &fx.b), NDIS_STATUS_SUCCESS);
+    fx.ba = tp_bind_adapter(fx.a);
+    fx.bb = tp_bind_adapter(fx.b);
+    address_bindings();
+    return 0;
+}
+
+static int veth_teardown(void **state)
+{
+    tp_binding *both[] = {fx.ba, fx.bb};
+
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(tp_read(both[i], &both[i]->bad_frames), 0);
+        assert_int_equal(tp_read(both[i], &both[i]->own_frames), 0);
+        assert_int_equal(tp_read(both[i], &both[i]->receives_on_test_thread), 0);
+    }
+    tp_unbind_adapter(fx.ba);
+    tp_unbind_adapter(fx.bb);
+    assert_int_equal(ndisbuf_stack_remove_adapter(fx.a), NDIS_STATUS_SUCCESS);
+    assert_int_equal(ndisbuf_stack_remove_adapter(fx.b), NDIS_STATUS_SUCCESS);
+    NdisDeregisterProtocolDriver(tp.driver);
+    NdisMDeregisterMiniportDriver(fx.driver);
+    return harness_teardown(state);
+}
+
+#define VETH_TEST(fn) cmocka_unit_test_setup_teardown(fn, veth_setup, veth_teardown)
+
+/* Sends `count` frames from `from`, WINDOW at a time, each window received by `to` before the next. */
+static void send_across(tp_binding *from, tp_binding *to, ULONG count, ULONG (*length_of)(ULONG))
+{
+    ULONG64 base = tp_read(to, &to->frames);
+
+    for (ULONG done = 0; done < count; done += WINDOW) {
+        ULONG n = count - done < WINDOW ? count - done : WINDOW;
+
+        tp_send_frames(from, done, n, 8, length_of);
+        assert_true(tp_wait_for(to, &to->frames, base + done + n));
+    }
+    assert_true(tp_wait_completions(from));
+}
+
+static void frames_cross_the_veth_both_ways_byte_identical(void **state)
+{
+    (void)state;
+    send_across(fx.ba, fx.bb, 1000, tp_length_varied);
+    assert_int_equal(tp_read(fx.ba, &fx.ba->completed_ok), 1000);
+    assert_int_equal(tp_read(fx.bb, &fx.bb->frames), 1000);
+    assert_int_equal(tp_read(fx.bb, &fx.bb->out_of_order), 0);
+
+    send_across(fx.bb, fx.ba, 1000, tp_length_varied);
+    assert_int_equal(tp_read(fx.bb, &fx.bb->completed_ok), 1000);
+    assert_int_equal(tp_read(fx.ba, &fx.ba->frames), 1000);
+    assert_int_equal(tp_read(fx.ba, &fx.ba->out_of_order), 0);
+    assert_int_equal(tp_read(fx.ba, &fx.ba->multi_nb_receives) + tp_read(fx.bb, &fx.bb->multi_nb_receives), 0);
+}
+
+/* Sends `count` of A's frames out of vA through a raw socket of the host's, not the adapter. */
+static void host_sends_out_of_va(ULONG first_seq, ULONG count)
+{
+    struct sockaddr_ll to;
+    UCHAR frame[TP_MAX_FRAME];
+    ULONG64 base = tp_read(fx.bb, &fx.bb->frames);
+    int s = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+
+    assert_true(s >= 0);
+    memset(&to, 0, sizeof(to));
+    to.sll_family = AF_PACKET;
+    to.sll_ifindex = (int)if_nametoindex("vA");
+    to.sll_halen = 6;
+    for (ULONG seq = first_seq; seq < first_seq + count; seq++) {
+        ULONG length = tp_length_varied(seq);
+
+        tp_frame_fill(fx.ba, frame, length, seq);
+        assert_int_equal(sendto(s, frame, length, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)length);
+        assert_true(tp_wait_for(fx.bb, &fx.bb->frames, base + seq - first_seq + 1));
+    }
+    close(s);
+}
+
+static void adapter_never_receives_its_own_frames(void **state)
+{
+    static const UCHAR broadcast[6] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+
+    (void)state;
+    /* Broadcasts: the peer gets them, the sender must not see them go out. */
+    memcpy(fx.ba->tx_dst, broadcast, 6);
+    memcpy(fx.bb->rx_dst, broadcast, 6);
+    send_across(fx.ba, fx.bb, 200, tp_length_varied);
+    /* Nor what the host sends out of vA (PACKET_IGNORE_OUTGOING): the peer gets those too. */
+    host_sends_out_of_va(200, 50);
+    /* A marker back the other way: once A has it, anything looped to A would have arrived before. */
+    send_across(fx.bb, fx.ba, 1, tp_length_varied);
+    assert_int_equal(tp_read(fx.bb, &fx.bb->frames), 250);
+    assert_int_equal(tp_read(fx.ba, &fx.ba->own_frames), 0);
+    assert_int_equal(tp_read(fx.ba, &fx.ba->frames), 1);
+    assert_int_equal(tp_read(fx.bb, &fx.bb->own_frames), 0);
+}
+
+/* The interface's MAC address, read here. */
+static void interface_mac(const char *name, UCHAR *mac)
+{
+    struct ifreq ifr;
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+    assert_true(s >= 0);
+    assert_int_equal(ioctl(s, SIOCGIFHWADDR, &ifr), 0);
+    memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+    close(s);
+}
+
+static void adapter_reports_the_interface_address_and_mtu(void **state)
+{
+    UCHAR expected[6], mac[6];
+    ULONG done = 0;
+
+    (void)state;
+    interface_mac("vA", expected);
+    assert_memory_equal(fx.ba->mac, expected, 6);
+    assert_int_equal(tp_oid(fx.ba, NdisRequestQueryInformation, OID_802_3_PERMANENT_ADDRESS, mac, 6, &done, NULL),
+                     NDIS_STATUS_SUCCESS);
+    assert_memory_equal(mac, expected, 6);
+    assert_int_equal(fx.ba->mtu, 1500);
+    assert_int_equal(tp_query_ulong(fx.ba, OID_GEN_MAXIMUM_FRAME_SIZE), 1500);
+    assert_int_equal(tp_query_ulong(fx.ba, OID_GEN_MEDIA_CONNECT_STATUS), NdisMediaStateConnected);
+    /* B's interface lives in the other namespace; its adapter still answers for it. */
+    assert_int_equal(tp_query_ulong(fx.bb, OID_GEN_MEDIA_CONNECT_STATUS), NdisMediaStateConnected);
+    assert_memory_not_equal(fx.ba->mac, fx.bb->mac, 6);
+}
+
+/* The interface's promiscuity count, as `ip -d link` shows it. */
+static int promiscuity(const char *name)
+{
+    char command[128], line[256];
+    int value = -1;
+    FILE *f;
+
+    snprintf(command, sizeof(command), "ip -d link show %s", name);
+    f = popen(command, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char *at = strstr(line, "promiscuity ");
+        if (at != NULL)
+            value = atoi(at + strlen("promiscuity "));
+    }
+    pclose(f);
+    return value;
+}
+
+static void promiscuous_filter_switches_the_interface(void **state)
+{
+    ULONG filter = NDIS_PACKET_TYPE_PROMISCUOUS | NDIS_PACKET_TYPE_DIRECTED;
+
+    (void)state;
+    assert_int_equal(promiscuity("vA"), 0);
+    assert_int_equal(tp_oid(fx.ba, NdisRequestSetInformation, OID_GEN_CURRENT_PACKET_FILTER, &filter,
+                            sizeof(filter), NULL, NULL),
+                     NDIS_STATUS_SUCCESS);
+    assert_int_equal(promiscuity("vA"), 1);
+    filter = NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_BROADCAST;
+    assert_int_equal(tp_oid(fx.ba, NdisRequestSetInformation, OID_GEN_CURRENT_PACKET_FILTER, &filter,
+                            sizeof(filter), NULL, NULL),
+                     NDIS_STATUS_SUCCESS);
+    assert_int_equal(promiscuity("vA"), 0);
+    assert_int_equal(tp_query_ulong(fx.ba, OID_GEN_CURRENT_PACKET_FILTER), filter);
+
+    /* Promiscuous again, then the adapter goes away: so does the promiscuity. */
+    filter = NDIS_PACKET_TYPE_PROMISCUOUS;
+    assert_int_equal(tp_oid(fx.ba, NdisRequestSetInformation, OID_GEN_CURRENT_PACKET_FILTER, &filter,
+                            sizeof(filter), NULL, NULL),
+                     NDIS_STATUS_SUCCESS);
+    assert_int_equal(promiscuity("vA"), 1);
+    tp_unbind_adapter(fx.ba);
+    assert_int_equal(ndisbuf_stack_remove_adapter(fx.a), NDIS_STATUS_SUCCESS);
+    assert_int_equal(promiscuity("vA"), 0);
+    assert_int_equal(ndisbuf_stack_add_adapter(fx.driver, "vA", &fx.a), NDIS_STATUS_SUCCESS);
+    fx.ba = tp_bind_adapter(fx.a);
+    address_bindings();
+}
+
+static void oversize_frame_completes_invalid_length(void **state)
+{
+    (void)state;
+    tp_send(fx.ba, tp_build_nbl(fx.ba, 0, 1515, 1));
+    assert_true(tp_wait_completions(fx.ba));
+    assert_int_equal(tp_read(fx.ba, &fx.ba->completed_invalid_length), 1);
+    send_across(fx.ba, fx.bb, 1, tp_length_varied); /* and the adapter still works */
+    assert_int_equal(tp_read(fx.bb, &fx.bb->frames), 1);
+}
+
+static void pause_and_restart_keep_the_adapter_working(void **state)
+{
+    ULONG64 received;
+
+    (void)state;
+    assert_int_equal(ndisbuf_stack_pause(fx.a), NDIS_STATUS_SUCCESS);
+    assert_int_equal(ndisbuf_stack_state(fx.a), NdisbufStatePaused);
+    /* Frames arriving at a paused adapter are read and dropped, never indicated. */
+    tp_send_frames(fx.bb, 0, 20, 4, tp_length_varied);
+    assert_true(tp_wait_completions(fx.bb));
+    assert_int_equal(tp_read(fx.bb, &fx.bb->completed_ok), 20);
+    assert_int_equal(tp_read(fx.ba, &fx.ba->frames), 0);
+
+    assert_int_equal(ndisbuf_stack_restart(fx.a), NDIS_STATUS_SUCCESS);
+    pthread_mutex_lock(&fx.ba->lock);
+    fx.ba->next_seq = 20;
+    pthread_mutex_unlock(&fx.ba->lock);
+    tp_send_frames(fx.bb, 20, 20, 4, tp_length_varied);
+    assert_true(tp_wait_completions(fx.bb));
+    assert_true(tp_wait_for(fx.ba, &fx.ba->frames, 20));
+    received = tp_read(fx.ba, &fx.ba->frames);
+    if (received != 20) /* the thread had not read all of them before the restart: not an error */
+        print_message("%llu frames sent while paused came up after the restart\n",
+                      (unsigned long long)(received - 20));
+    send_across(fx.ba, fx.bb, 10, tp_length_varied); /* and A sends again */
+}
+
+/* One of B's frames with an 802.1Q tag (TPID 0x8100, this TCI) after its MAC addresses. */
+static PNET_BUFFER_LIST tagged_nbl(tp_binding *b, ULONG seq, ULONG length, USHORT tci, UCHAR *copy)
+{
+    PNET_BUFFER_LIST nbl = tp_build_nbl(b, seq, length, 1);
+    PNET_BUFFER nb = NET_BUFFER_LIST_FIRST_NB(nbl);
+    UCHAR *frame = MmGetSystemAddressForMdlSafe(NET_BUFFER_FIRST_MDL(nb), NormalPagePriority);
+
+    memmove(frame + 16, frame + 12, length - 12);
+    frame[12] = 0x81;
+    frame[13] = 0x00;
+    frame[14] = (UCHAR)(tci >> 8);
+    frame[15] = (UCHAR)tci;
+    NET_BUFFER_DATA_LENGTH(nb) = length + 4;
+    memcpy(copy, frame, length + 4);
+    return nbl;
+}
+
+static void vlan_tags_the_kernel_strips_come_back_in_the_frame(void **state)
+{
+    UCHAR expected[TP_MAX_FRAME];
+    const USHORT tci = (5 << 13) | 100; /* priority 5, VLAN 100 */
+
+    (void)state;
+    /* veth's VLAN offload takes the tag out of the frame; the adapter must put it back. */
+    tp_send(fx.bb, tagged_nbl(fx.bb, 0, 1496, tci, expected)); /* 1500 bytes tagged */
+    send_across(fx.bb, fx.ba, 1, tp_length_varied);            /* a marker behind it */
+    assert_int_equal(tp_read(fx.ba, &fx.ba->tagged_frames), 1);
+    pthread_mutex_lock(&fx.ba->lock);
+    ULONG length = fx.ba->last_tagged_length;
+    int same = memcmp(fx.ba->last_tagged, expected, 1500);
+    pthread_mutex_unlock(&fx.ba->lock);
+    assert_int_equal(length, 1500);
+    assert_int_equal(same, 0);
+}
+
+static void initialize_fails_cleanly_for_missing_or_non_ethernet_interfaces(void **state)
+{
+    NDIS_HANDLE adapter = (NDIS_HANDLE)1;
+
+    (void)state;
+    assert_int_equal(ndisbuf_stack_add_adapter(fx.driver, "nosuch0", &adapter), NDIS_STATUS_ADAPTER_NOT_FOUND);
+    assert_null(adapter);
+    adapter = (NDIS_HANDLE)1;
+    assert_int_equal(ndisbuf_stack_add_adapter(fx.driver, "lo", &adapter), NDIS_STATUS_UNSUPPORTED_MEDIA);
+    assert_null(adapter);
+    adapter = (NDIS_HANDLE)1;
+    assert_int_equal(ndisbuf_stack_add_adapter(fx.driver, "a-name-longer-than-ifnamsiz", &adapter),
+                     NDIS_STATUS_ADAPTER_NOT_FOUND);
+    assert_null(adapter);
+    harness_diag_clear(); /* the stack explains each failure */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        VETH_TEST(frames_cross_the_veth_both_ways_byte_identical),
+        VETH_TEST(adapter_never_receives_its_own_frames),
+        VETH_TEST(adapter_reports_the_interface_address_and_mtu),
+        VETH_TEST(promiscuous_filter_switches_the_interface),
+        VETH_TEST(oversize_frame_completes_invalid_length),
+        VETH_TEST(vlan_tags_the_kernel_strips_come_back_in_the_frame),
+        VETH_TEST(pause_and_restart_keep_the_adapter_working),
+        VETH_TEST(initialize_fails_cleanly_for_missing_or_non_ethernet_interfaces),
+    };
+    int failed;
+
+    if (geteuid() != 0) {
+        printf("SKIP: needs root (CAP_NET_ADMIN, CAP_NET_RAW) for network namespaces and a veth pair\n");
+        return SKIP_EXIT;
+    }
+    if (unshare(CLONE_NEWNET) != 0) {
+        printf("SKIP: unshare(CLONE_NEWNET) failed: %s\n", strerror(errno));
+        return SKIP_EXIT;
+    }
+    if (!peer_start()) {
+        printf("SKIP: could not start a second network namespace\n");
+        return SKIP_EXIT;
+    }
+    if (!veth_create()) {
+        peer_stop();
+        printf("SKIP: could not create the veth pair vA/vB with ip(8)\n");
+        return SKIP_EXIT;
+    }
+    failed = cmocka_run_group_tests(tests, NULL, NULL);
+    peer_stop(); /* the peer namespace goes, and vB with it, and vA with its peer */
+    return failed;
+}
