@@ -1,0 +1,927 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vlan_filter.c: an IEEE 802.1Q filter driver (vlan_filter.h), laid out the
+ * way Microsoft's NDIS filter sample is: registration, module life (attach,
+ * restart, pause, detach), the send path and the receive path.
+ *
+ *   sent by the protocol:  | dst | src | EtherType | payload
+ *   on the wire:           | dst | src | 0x8100 | TCI | EtherType | payload
+ *
+ * Room. FilterRestart adds what the module needs to the restart attributes
+ * passed up (OID_GEN_MINIPORT_RESTART_ATTRIBUTES): 4 bytes of data
+ * back-fill for the tag and VLAN_FILTER_CONTEXT_SIZE bytes of context
+ * back-fill for what it keeps per NBL. A protocol that honours them gives
+ * NBLs on which NdisRetreatNetBufferDataStart and
+ * NdisAllocateNetBufferListContext allocate nothing; one that does not
+ * still works (the library then allocates an MDL or a context block, and
+ * the completion frees them). Unless the miniport says it carries 802.1Q
+ * frames (NDIS_MAC_OPTION_8021Q_VLAN), the module also takes 4 bytes off
+ * MtuSize, so that a full-size frame still fits the miniport once tagged.
+ *
+ * Send: per NBL, push context (the TCI it wrote), then per NB retreat 4
+ * bytes, move the 12 MAC bytes into the new start and write the tag behind
+ * them. Completion undoes it per NB (MACs back, advance 4 freeing any MDL
+ * the retreat added), pops the context and passes the NBLs up. An NBL that
+ * cannot be tagged is completed back up at once, exactly as it came.
+ *
+ * Receive: an NBL whose frames all carry our VLAN id (one TCI) is stripped
+ * in place (MACs moved up over the tag, advance 4, TCI into
+ * Ieee8021QNetBufferListInfo; context remembers the TCI and the old slot)
+ * and indicated up; on its return (or as soon as an indication with
+ * NDIS_RECEIVE_FLAGS_RESOURCES returns) the frame is put back byte for
+ * byte before the miniport gets it. Other VLAN ids and malformed tags are
+ * dropped; untagged frames pass untouched (decision: a trunk-side filter
+ * that only adds a VLAN should not cut off untagged traffic of the same
+ * link, and a stack that just gained the filter keeps its old peers).
+ *
+ * Pause: no new sends or indications; FilterPause pends while NBLs the
+ * module passed on (down or up) are not back, and the last one back calls
+ * NdisFPauseComplete. A mutex per module guards its state and counters.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include <ndis.h>
+
+#include "vlan_filter.h"
+
+#define VLAN_FILTER_NDIS_MAJOR_VERSION 6
+#define VLAN_FILTER_NDIS_MINOR_VERSION 20
+#define VLAN_FILTER_MAC_LENGTH 12     /* destination and source addresses */
+#define VLAN_FILTER_ETHERNET_HEADER_LENGTH 14
+#define VLAN_FILTER_HEADER_LENGTH (VLAN_FILTER_MAC_LENGTH + VLAN_FILTER_TAG_LENGTH)
+#define VLAN_FILTER_MIN_TAGGED_LENGTH (VLAN_FILTER_HEADER_LENGTH + 2) /* and the inner EtherType */
+#define VLAN_FILTER_MAX_VLAN_ID 4094
+#define VLAN_FILTER_MAX_PRIORITY 7
+#define VLAN_FILTER_VLAN_ID_MASK 0x0FFF
+#define VLAN_FILTER_SIGNATURE 0x4E414C56U /* "VLAN": context this driver pushed */
+#define VLAN_FILTER_POOL_TAG ((ULONG)'V' | ((ULONG)'l' << 8) | ((ULONG)'a' << 16) | ((ULONG)'n' << 24))
+
+#define VLAN_FILTER_SET_STRING(_String, _Literal)               \
+    ((_String).Buffer = (PWSTR)(_Literal),                      \
+     (_String).Length = (USHORT)(sizeof(_Literal) - sizeof(WCHAR)), \
+     (_String).MaximumLength = (USHORT)sizeof(_Literal))
+
+typedef enum _VLAN_FILTER_STATE {
+    VlanFilterPaused,
+    VlanFilterRunning,
+    VlanFilterPausing
+} VLAN_FILTER_STATE;
+
+typedef struct _VLAN_FILTER_MODULE VLAN_FILTER_MODULE, *PVLAN_FILTER_MODULE;
+struct _VLAN_FILTER_MODULE {
+    PVLAN_FILTER_MODULE Next;          /* in VlanFilterGlobals.Modules */
+    NDIS_HANDLE FilterHandle;
+    USHORT VlanId;
+    USHORT Tci;                        /* what sends are tagged with */
+    pthread_mutex_t Lock;
+    VLAN_FILTER_STATE State;
+    BOOLEAN PausePending;              /* FilterPause returned PENDING */
+    VLAN_FILTER_STATS Stats;           /* Stats.InFlight is the pause's drain count */
+};
+
+/*
+ * What the module keeps on an NBL it changed, in the NBL context it pushed:
+ * the TCI it wrote (send) or took out (receive), and on receive the
+ * Ieee8021QNetBufferListInfo slot as the miniport indicated it.
+ */
+typedef struct _VLAN_FILTER_NBL_CONTEXT {
+    ULONG Signature;
+    USHORT Tci;
+    USHORT Reserved;
+    PVOID SavedIeee8021QInfo;
+} VLAN_FILTER_NBL_CONTEXT, *PVLAN_FILTER_NBL_CONTEXT;
+
+C_ASSERT(sizeof(VLAN_FILTER_NBL_CONTEXT) == VLAN_FILTER_CONTEXT_SIZE);
+C_ASSERT(VLAN_FILTER_CONTEXT_SIZE % sizeof(PVOID) == 0);
+
+/* What one receive call did, added to the statistics under the lock once. */
+typedef struct _VLAN_FILTER_RECEIVE_COUNTS {
+    ULONG Stripped;
+    ULONG Untagged;
+    ULONG Foreign;
+    ULONG NoContext;
+} VLAN_FILTER_RECEIVE_COUNTS, *PVLAN_FILTER_RECEIVE_COUNTS;
+
+typedef enum _VLAN_FILTER_FRAME_KIND {
+    VlanFrameUntagged,
+    VlanFrameOurs,
+    VlanFrameForeign
+} VLAN_FILTER_FRAME_KIND;
+
+static struct {
+    pthread_mutex_t Lock;              /* guards everything below */
+    BOOLEAN Registering;               /* VlanFilterDriverEntry is running */
+    NDIS_HANDLE DriverHandle;
+    USHORT VlanId;                     /* what modules attached from now on tag with */
+    UCHAR Priority;
+    PVLAN_FILTER_MODULE Modules;
+} VlanFilterGlobals = {PTHREAD_MUTEX_INITIALIZER, FALSE, NULL, 0, 0, NULL};
+
+static FILTER_ATTACH VlanFilterAttach;
+static FILTER_DETACH VlanFilterDetach;
+static FILTER_RESTART VlanFilterRestart;
+static FILTER_PAUSE VlanFilterPause;
+static FILTER_SEND_NET_BUFFER_LISTS VlanFilterSendNetBufferLists;
+static FILTER_SEND_NET_BUFFER_LISTS_COMPLETE VlanFilterSendNetBufferListsComplete;
+static FILTER_RECEIVE_NET_BUFFER_LISTS VlanFilterReceiveNetBufferLists;
+static FILTER_RETURN_NET_BUFFER_LISTS VlanFilterReturnNetBufferLists;
+
+/* ====================================================================== */
+/* Registration                                                            */
+/* ====================================================================== */
+
+static VOID VlanFilterFillCharacteristics(PNDIS_FILTER_DRIVER_CHARACTERISTICS Chars)
+{
+    static const WCHAR FriendlyName[] = u"ndisbuf 802.1Q VLAN filter";
+    static const WCHAR UniqueName[] = u"{8e3f4a52-6d0b-4c1e-9b7a-2f5d81c6a904}";
+    static const WCHAR ServiceName[] = u"vlanfilter";
+
+    NdisZeroMemory(Chars, sizeof(*Chars));
+    Chars->Header.Type = NDIS_OBJECT_TYPE_FILTER_DRIVER_CHARACTERISTICS;
+    Chars->Header.Revision = NDIS_FILTER_CHARACTERISTICS_REVISION_2;
+    Chars->Header.Size = NDIS_SIZEOF_FILTER_DRIVER_CHARACTERISTICS_REVISION_2;
+    Chars->MajorNdisVersion = VLAN_FILTER_NDIS_MAJOR_VERSION;
+    Chars->MinorNdisVersion = VLAN_FILTER_NDIS_MINOR_VERSION;
+    Chars->MajorDriverVersion = 1;
+    VLAN_FILTER_SET_STRING(Chars->FriendlyName, FriendlyName);
+    VLAN_FILTER_SET_STRING(Chars->UniqueName, UniqueName);
+    VLAN_FILTER_SET_STRING(Chars->ServiceName, ServiceName);
+    Chars->AttachHandler = VlanFilterAttach;
+    Chars->DetachHandler = VlanFilterDetach;
+    Chars->RestartHandler = VlanFilterRestart;
+    Chars->PauseHandler = VlanFilterPause;
+    Chars->SendNetBufferListsHandler = VlanFilterSendNetBufferLists;
+    Chars->SendNetBufferListsCompleteHandler = VlanFilterSendNetBufferListsComplete;
+    Chars->ReceiveNetBufferListsHandler = VlanFilterReceiveNetBufferLists;
+    Chars->ReturnNetBufferListsHandler = VlanFilterReturnNetBufferLists;
+    /* No OID, status or PnP handlers: NDIS passes those straight by this filter. */
+}
+
+NDIS_STATUS VlanFilterDriverEntry(USHORT VlanId, UCHAR Priority)
+{
+    NDIS_FILTER_DRIVER_CHARACTERISTICS Chars;
+    NDIS_HANDLE Handle = NULL;
+    NDIS_STATUS Status;
+
+    if (VlanId == 0 || VlanId > VLAN_FILTER_MAX_VLAN_ID || Priority > VLAN_FILTER_MAX_PRIORITY)
+        return NDIS_STATUS_INVALID_PARAMETER;
+
+    /* Registered once; the lock is not held across the call, which may call back (FilterAttach). */
+    pthread_mutex_lock(&VlanFilterGlobals.Lock);
+    Status = VlanFilterGlobals.Registering || VlanFilterGlobals.DriverHandle != NULL ? NDIS_STATUS_FAILURE
+                                                                                      : NDIS_STATUS_SUCCESS;
+    if (Status == NDIS_STATUS_SUCCESS) {
+        VlanFilterGlobals.Registering = TRUE;
+        VlanFilterGlobals.VlanId = VlanId;
+        VlanFilterGlobals.Priority = Priority;
+    }
+    pthread_mutex_unlock(&VlanFilterGlobals.Lock);
+    if (Status != NDIS_STATUS_SUCCESS)
+        return Status;
+
+    VlanFilterFillCharacteristics(&Chars);
+    Status = NdisFRegisterFilterDriver(NULL, &VlanFilterGlobals, &Chars, &Handle);
+    pthread_mutex_lock(&VlanFilterGlobals.Lock);
+    if (Status == NDIS_STATUS_SUCCESS)
+        VlanFilterGlobals.DriverHandle = Handle;
+    VlanFilterGlobals.Registering = FALSE;
+    pthread_mutex_unlock(&VlanFilterGlobals.Lock);
+    return Status;
+}
+
+VOID VlanFilterDriverUnload(void)
+{
+    NDIS_HANDLE Handle;
+
+    pthread_mutex_lock(&VlanFilterGlobals.Lock);
+    Handle = VlanFilterGlobals.DriverHandle;
+    VlanFilterGlobals.DriverHandle = NULL;
+    pthread_mutex_unlock(&VlanFilterGlobals.Lock);
+    if (Handle != NULL)
+        NdisFDeregisterFilterDriver(Handle);
+}
+
+NDIS_HANDLE VlanFilterDriverHandle(void)
+{
+    NDIS_HANDLE Handle;
+
+    pthread_mutex_lock(&VlanFilterGlobals.Lock);
+    Handle = VlanFilterGlobals.DriverHandle;
+    pthread_mutex_unlock(&VlanFilterGlobals.Lock);
+    return Handle;
+}
+
+NDIS_STATUS VlanFilterGetStats(NDIS_HANDLE NdisFilterHandle, PVLAN_FILTER_STATS Stats)
+{
+    PVLAN_FILTER_MODULE Module;
+
+    if (Stats == NULL)
+        return NDIS_STATUS_INVALID_PARAMETER;
+    pthread_mutex_lock(&VlanFilterGlobals.Lock);
+    for (Module = VlanFilterGlobals.Modules; Module != NULL; Module = Module->Next) {
+        if (Module->FilterHandle == NdisFilterHandle) {
+            pthread_mutex_lock(&Module->Lock);
+            *Stats = Module->Stats;
+            Stats->Running = Module->State == VlanFilterRunning;
+            Stats->PausePending = Module->PausePending;
+            pthread_mutex_unlock(&Module->Lock);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&VlanFilterGlobals.Lock);
+    return Module != NULL ? NDIS_STATUS_SUCCESS : NDIS_STATUS_INVALID_PARAMETER;
+}
+
+/* ====================================================================== */
+/* Module life: attach, detach, restart, pause                             */
+/* ====================================================================== */
+
+static NDIS_STATUS VlanFilterAttach(NDIS_HANDLE NdisFilterHandle, NDIS_HANDLE FilterDriverContext,
+                                    PNDIS_FILTER_ATTACH_PARAMETERS AttachParameters)
+{
+    NDIS_FILTER_ATTRIBUTES Attributes;
+    PVLAN_FILTER_MODULE Module;
+    NDIS_STATUS Status;
+
+    UNREFERENCED_PARAMETER(FilterDriverContext);
+    if (AttachParameters->MiniportMediaType != NdisMedium802_3)
+        return NDIS_STATUS_INVALID_PARAMETER; /* 802.1Q tags only Ethernet frames */
+    Module = calloc(1, sizeof(*Module));
+    if (Module == NULL)
+        return NDIS_STATUS_RESOURCES;
+    pthread_mutex_init(&Module->Lock, NULL);
+    Module->FilterHandle = NdisFilterHandle;
+    Module->State = VlanFilterPaused;
+    pthread_mutex_lock(&VlanFilterGlobals.Lock);
+    Module->VlanId = VlanFilterGlobals.VlanId;
+    Module->Tci = (USHORT)((VlanFilterGlobals.Priority << 13) | VlanFilterGlobals.VlanId);
+    pthread_mutex_unlock(&VlanFilterGlobals.Lock);
+
+    NdisZeroMemory(&Attributes, sizeof(Attributes));
+    Attributes.Header.Type = NDIS_OBJECT_TYPE_FILTER_ATTRIBUTES;
+    Attributes.Header.Revision = NDIS_FILTER_ATTRIBUTES_REVISION_1;
+    Attributes.Header.Size = NDIS_SIZEOF_FILTER_ATTRIBUTES_REVISION_1;
+    Status = NdisFSetAttributes(NdisFilterHandle, Module, &Attributes);
+    if (Status != NDIS_STATUS_SUCCESS) {
+        pthread_mutex_destroy(&Module->Lock);
+        free(Module);
+        return Status;
+    }
+
+    pthread_mutex_lock(&VlanFilterGlobals.Lock);
+    Module->Next = VlanFilterGlobals.Modules;
+    VlanFilterGlobals.Modules = Module;
+    pthread_mutex_unlock(&VlanFilterGlobals.Lock);
+    return NDIS_STATUS_SUCCESS;
+}
+
+static VOID VlanFilterDetach(NDIS_HANDLE FilterModuleContext)
+{
+    PVLAN_FILTER_MODULE Module = FilterModuleContext;
+    PVLAN_FILTER_MODULE *Link;
+
+    pthread_mutex_lock(&VlanFilterGlobals.Lock);
+    for (Link = &VlanFilterGlobals.Modules; *Link != NULL; Link = &(*Link)->Next) {
+        if (*Link == Module) {
+            *Link = Module->Next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&VlanFilterGlobals.Lock);
+    pthread_mutex_destroy(&Module->Lock);
+    free(Module);
+}
+
+/* The OID_GEN_MINIPORT_RESTART_ATTRIBUTES entry of a restart attribute list, or NULL. */
+static PNDIS_RESTART_GENERAL_ATTRIBUTES VlanFilterFindGeneralAttributes(PNDIS_RESTART_ATTRIBUTES Attributes)
+{
+    for (; Attributes != NULL; Attributes = Attributes->Next) {
+        if (Attributes->Oid == OID_GEN_MINIPORT_RESTART_ATTRIBUTES &&
+            Attributes->DataLength >= NDIS_SIZEOF_RESTART_GENERAL_ATTRIBUTES_REVISION_1)
+            return (PNDIS_RESTART_GENERAL_ATTRIBUTES)(PVOID)Attributes->Data;
+    }
+    return NULL;
+}
+
+/*
+ * Declares the module's needs to the layers above by adding them to the
+ * general restart attributes (which already hold the sum of the layers
+ * below), then lets data flow.
+ */
+static NDIS_STATUS VlanFilterRestart(NDIS_HANDLE FilterModuleContext,
+                                     PNDIS_FILTER_RESTART_PARAMETERS RestartParameters)
+{
+    PVLAN_FILTER_MODULE Module = FilterModuleContext;
+    PNDIS_RESTART_GENERAL_ATTRIBUTES General;
+    ULONG MtuReduction = 0;
+
+    General = VlanFilterFindGeneralAttributes(RestartParameters->RestartAttributes);
+    if (General != NULL) {
+        General->DataBackFillSize += VLAN_FILTER_TAG_LENGTH;
+        General->ContextBackFillSize += VLAN_FILTER_CONTEXT_SIZE;
+        if ((General->MacOptions & NDIS_MAC_OPTION_8021Q_VLAN) == 0 && General->MtuSize > VLAN_FILTER_TAG_LENGTH) {
+            General->MtuSize -= VLAN_FILTER_TAG_LENGTH;
+            MtuReduction = VLAN_FILTER_TAG_LENGTH;
+        }
+    }
+
+    pthread_mutex_lock(&Module->Lock);
+    Module->State = VlanFilterRunning;
+    Module->Stats.Restarts++;
+    Module->Stats.MtuReduction = MtuReduction;
+    pthread_mutex_unlock(&Module->Lock);
+    return NDIS_STATUS_SUCCESS;
+}
+
+static NDIS_STATUS VlanFilterPause(NDIS_HANDLE FilterModuleContext, PNDIS_FILTER_PAUSE_PARAMETERS PauseParameters)
+{
+    PVLAN_FILTER_MODULE Module = FilterModuleContext;
+    NDIS_STATUS Status;
+
+    UNREFERENCED_PARAMETER(PauseParameters);
+    pthread_mutex_lock(&Module->Lock);
+    if (Module->Stats.InFlight == 0) {
+        Module->State = VlanFilterPaused;
+        Module->Stats.PausesImmediate++;
+        Status = NDIS_STATUS_SUCCESS;
+    } else {
+        Module->State = VlanFilterPausing;
+        Module->PausePending = TRUE; /* the last NBL back calls NdisFPauseComplete */
+        Status = NDIS_STATUS_PENDING;
+    }
+    pthread_mutex_unlock(&Module->Lock);
+    return Status;
+}
+
+/* Takes Count NBLs in flight if the module runs; FALSE (nothing taken) otherwise. */
+static BOOLEAN VlanFilterAdmit(PVLAN_FILTER_MODULE Module, ULONG Count)
+{
+    BOOLEAN Running;
+
+    pthread_mutex_lock(&Module->Lock);
+    Running = Module->State == VlanFilterRunning;
+    if (Running)
+        Module->Stats.InFlight += Count;
+    pthread_mutex_unlock(&Module->Lock);
+    return Running;
+}
+
+/* Count NBLs are back (or were never passed on); the last one finishes a pending pause. */
+static VOID VlanFilterRetire(PVLAN_FILTER_MODULE Module, ULONG Count)
+{
+    BOOLEAN CompletePause = FALSE;
+
+    if (Count == 0)
+        return;
+    pthread_mutex_lock(&Module->Lock);
+    Module->Stats.InFlight -= Count <= Module->Stats.InFlight ? Count : Module->Stats.InFlight;
+    if (Module->Stats.InFlight == 0 && Module->PausePending) {
+        Module->PausePending = FALSE;
+        Module->State = VlanFilterPaused;
+        Module->Stats.PausesPended++;
+        CompletePause = TRUE;
+    }
+    pthread_mutex_unlock(&Module->Lock);
+    if (CompletePause)
+        NdisFPauseComplete(Module->FilterHandle);
+}
+
+/* ====================================================================== */
+/* Frame bytes and NBL context                                             */
+/* ====================================================================== */
+
+/* Copies Length bytes of Buffer into the frame, Offset bytes after its data start, MDL by MDL. */
+static VOID VlanFilterWriteNetBuffer(PNET_BUFFER NetBuffer, ULONG Offset, const UCHAR *Buffer, ULONG Length)
+{
+    PMDL Mdl = NET_BUFFER_CURRENT_MDL(NetBuffer);
+    ULONG Skip = NET_BUFFER_CURRENT_MDL_OFFSET(NetBuffer) + Offset;
+
+    for (; Mdl != NULL && Length != 0; NdisGetNextMdl(Mdl, &Mdl)) {
+        PUCHAR Va;
+        ULONG MdlLength, Bytes;
+
+        NdisQueryMdl(Mdl, (PVOID *)&Va, &MdlLength, NormalPagePriority);
+        if (Skip >= MdlLength) {
+            Skip -= MdlLength;
+            continue;
+        }
+        Bytes = MdlLength - Skip < Length ? MdlLength - Skip : Length;
+        NdisMoveMemory(Va + Skip, Buffer, Bytes);
+        Buffer += Bytes;
+        Length -= Bytes;
+        Skip = 0;
+    }
+}
+
+/*
+ * The first 16 bytes of the frame hold the MACs then 4 bytes of room (just
+ * retreated into, or an old tag): MACs down to the start, the tag behind.
+ */
+static VOID VlanFilterPutTag(PNET_BUFFER NetBuffer, USHORT Tci)
+{
+    UCHAR Storage[VLAN_FILTER_HEADER_LENGTH];
+    PUCHAR Header = NdisGetDataBuffer(NetBuffer, VLAN_FILTER_HEADER_LENGTH, Storage, 1, 0);
+
+    /* The caller made sure DataLength >= 16, so Header is never NULL. */
+    RtlMoveMemory(Header, Header + VLAN_FILTER_TAG_LENGTH, VLAN_FILTER_MAC_LENGTH);
+    Header[VLAN_FILTER_MAC_LENGTH + 0] = (UCHAR)(VLAN_FILTER_TPID >> 8);
+    Header[VLAN_FILTER_MAC_LENGTH + 1] = (UCHAR)(VLAN_FILTER_TPID & 0xFF);
+    Header[VLAN_FILTER_MAC_LENGTH + 2] = (UCHAR)(Tci >> 8);
+    Header[VLAN_FILTER_MAC_LENGTH + 3] = (UCHAR)(Tci & 0xFF);
+    if (Header == Storage)
+        VlanFilterWriteNetBuffer(NetBuffer, 0, Storage, VLAN_FILTER_HEADER_LENGTH);
+}
+
+/* The reverse: the MACs move up over the tag, which leaves the frame's first 4 bytes free. */
+static VOID VlanFilterMoveMacsOverTag(PNET_BUFFER NetBuffer)
+{
+    UCHAR Storage[VLAN_FILTER_HEADER_LENGTH];
+    PUCHAR Header = NdisGetDataBuffer(NetBuffer, VLAN_FILTER_HEADER_LENGTH, Storage, 1, 0);
+
+    RtlMoveMemory(Header + VLAN_FILTER_TAG_LENGTH, Header, VLAN_FILTER_MAC_LENGTH);
+    if (Header == Storage)
+        VlanFilterWriteNetBuffer(NetBuffer, VLAN_FILTER_TAG_LENGTH, Storage + VLAN_FILTER_TAG_LENGTH,
+                                 VLAN_FILTER_MAC_LENGTH);
+}
+
+/* Pushes the module's context on the NBL and fills it in. */
+static NDIS_STATUS VlanFilterPushContext(PNET_BUFFER_LIST Nbl, USHORT Tci)
+{
+    PVLAN_FILTER_NBL_CONTEXT Context;
+    NDIS_STATUS Status;
+
+    Status = NdisAllocateNetBufferListContext(Nbl, VLAN_FILTER_CONTEXT_SIZE, 0, VLAN_FILTER_POOL_TAG);
+    if (Status != NDIS_STATUS_SUCCESS)
+        return Status;
+    Context = (PVLAN_FILTER_NBL_CONTEXT)NET_BUFFER_LIST_CONTEXT_DATA_START(Nbl);
+    Context->Signature = VLAN_FILTER_SIGNATURE;
+    Context->Tci = Tci;
+    Context->Reserved = 0;
+    Context->SavedIeee8021QInfo = NET_BUFFER_LIST_INFO(Nbl, Ieee8021QNetBufferListInfo);
+    return NDIS_STATUS_SUCCESS;
+}
+
+/* The module's context on top of the NBL's context stack, or NULL if the NBL carries none. */
+static PVLAN_FILTER_NBL_CONTEXT VlanFilterContext(PNET_BUFFER_LIST Nbl)
+{
+    PVLAN_FILTER_NBL_CONTEXT Context;
+
+    if (Nbl->Context == NULL || Nbl->Context->Size - Nbl->Context->Offset < VLAN_FILTER_CONTEXT_SIZE)
+        return NULL;
+    Context = (PVLAN_FILTER_NBL_CONTEXT)NET_BUFFER_LIST_CONTEXT_DATA_START(Nbl);
+    return Context->Signature == VLAN_FILTER_SIGNATURE ? Context : NULL;
+}
+
+static VOID VlanFilterPopContext(PNET_BUFFER_LIST Nbl, PVLAN_FILTER_NBL_CONTEXT Context)
+{
+    Context->Signature = 0;
+    NdisFreeNetBufferListContext(Nbl, VLAN_FILTER_CONTEXT_SIZE);
+}
+
+/* ====================================================================== */
+/* Send path                                                               */
+/* ====================================================================== */
+
+static BOOLEAN VlanFilterAllAtLeast(PNET_BUFFER_LIST Nbl, ULONG MinimumLength)
+{
+    PNET_BUFFER Nb;
+
+    for (Nb = NET_BUFFER_LIST_FIRST_NB(Nbl); Nb != NULL; Nb = NET_BUFFER_NEXT_NB(Nb)) {
+        if (NET_BUFFER_DATA_LENGTH(Nb) < MinimumLength)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* What tagging one NBL cost: allocations the sender's back-fill should have spared. */
+typedef struct _VLAN_FILTER_SEND_COUNTS {
+    ULONG Frames;
+    ULONG FramesWithoutRoom;
+    ULONG SendsWithoutRoom;
+} VLAN_FILTER_SEND_COUNTS, *PVLAN_FILTER_SEND_COUNTS;
+
+/*
+ * Tags every frame of the NBL. On failure the NBL is exactly as it came:
+ * NBs already retreated are advanced back (freeing an MDL a retreat
+ * allocated) and the context is popped.
+ */
+static NDIS_STATUS VlanFilterTagNbl(PVLAN_FILTER_MODULE Module, PNET_BUFFER_LIST Nbl,
+                                    PVLAN_FILTER_SEND_COUNTS Counts)
+{
+    PNET_BUFFER_LIST_CONTEXT ContextBefore = Nbl->Context;
+    PNET_BUFFER Nb, Done;
+    NDIS_STATUS Status;
+    ULONG Frames = 0, WithoutRoom = 0;
+
+    if (!VlanFilterAllAtLeast(Nbl, VLAN_FILTER_ETHERNET_HEADER_LENGTH))
+        return NDIS_STATUS_INVALID_LENGTH;
+    Status = VlanFilterPushContext(Nbl, Module->Tci);
+    if (Status != NDIS_STATUS_SUCCESS)
+        return Status;
+
+    for (Nb = NET_BUFFER_LIST_FIRST_NB(Nbl); Nb != NULL; Nb = NET_BUFFER_NEXT_NB(Nb)) {
+        PMDL FirstBefore = NET_BUFFER_FIRST_MDL(Nb);
+
+        Status = NdisRetreatNetBufferDataStart(Nb, VLAN_FILTER_TAG_LENGTH, 0, NULL);
+        if (Status != NDIS_STATUS_SUCCESS)
+            goto undo_retreats;
+        WithoutRoom += NET_BUFFER_FIRST_MDL(Nb) != FirstBefore;
+        Frames++;
+    }
+    for (Nb = NET_BUFFER_LIST_FIRST_NB(Nbl); Nb != NULL; Nb = NET_BUFFER_NEXT_NB(Nb))
+        VlanFilterPutTag(Nb, Module->Tci);
+    Counts->Frames += Frames;
+    Counts->FramesWithoutRoom += WithoutRoom;
+    Counts->SendsWithoutRoom += Nbl->Context != ContextBefore;
+    return NDIS_STATUS_SUCCESS;
+
+undo_retreats:
+    for (Done = NET_BUFFER_LIST_FIRST_NB(Nbl); Done != Nb; Done = NET_BUFFER_NEXT_NB(Done))
+        NdisAdvanceNetBufferDataStart(Done, VLAN_FILTER_TAG_LENGTH, TRUE, NULL);
+    VlanFilterPopContext(Nbl, VlanFilterContext(Nbl));
+    return Status;
+}
+
+/* Takes the tag out of every frame of an NBL the module tagged; it is then as the sender made it. */
+static VOID VlanFilterUntagNbl(PNET_BUFFER_LIST Nbl, PVLAN_FILTER_NBL_CONTEXT Context)
+{
+    PNET_BUFFER Nb;
+
+    for (Nb = NET_BUFFER_LIST_FIRST_NB(Nbl); Nb != NULL; Nb = NET_BUFFER_NEXT_NB(Nb)) {
+        VlanFilterMoveMacsOverTag(Nb);
+        /* FreeMdl: an MDL our retreat had to allocate goes again; the sender's never do. */
+        NdisAdvanceNetBufferDataStart(Nb, VLAN_FILTER_TAG_LENGTH, TRUE, NULL);
+    }
+    VlanFilterPopContext(Nbl, Context);
+}
+
+static ULONG VlanFilterCountChain(PNET_BUFFER_LIST Chain)
+{
+    ULONG Count = 0;
+
+    for (; Chain != NULL; Chain = NET_BUFFER_LIST_NEXT_NBL(Chain))
+        Count++;
+    return Count;
+}
+
+/* Completes a chain back up with Status on every NBL (they are as they came). */
+static VOID VlanFilterCompleteUp(PVLAN_FILTER_MODULE Module, PNET_BUFFER_LIST Chain, NDIS_STATUS Status,
+                                 ULONG SendCompleteFlags)
+{
+    PNET_BUFFER_LIST Nbl;
+
+    for (Nbl = Chain; Nbl != NULL; Nbl = NET_BUFFER_LIST_NEXT_NBL(Nbl))
+        NET_BUFFER_LIST_STATUS(Nbl) = Status;
+    NdisFSendNetBufferListsComplete(Module->FilterHandle, Chain, SendCompleteFlags);
+}
+
+/*
+ * Tags each NBL of the chain; the tagged ones end up in *Pass, the others
+ * (Status set, exactly as they came) in *Reject, both in order. Returns how
+ * many were tagged.
+ */
+static ULONG VlanFilterTagChain(PVLAN_FILTER_MODULE Module, PNET_BUFFER_LIST Chain, PNET_BUFFER_LIST *Pass,
+                                PNET_BUFFER_LIST *Reject, PVLAN_FILTER_SEND_COUNTS Counts)
+{
+    PNET_BUFFER_LIST *PassTail = Pass, *RejectTail = Reject, Next;
+    ULONG Passed = 0;
+
+    *Pass = *Reject = NULL;
+    for (; Chain != NULL; Chain = Next) {
+        NDIS_STATUS Status = VlanFilterTagNbl(Module, Chain, Counts);
+
+        Next = NET_BUFFER_LIST_NEXT_NBL(Chain);
+        NET_BUFFER_LIST_NEXT_NBL(Chain) = NULL;
+        if (Status == NDIS_STATUS_SUCCESS) {
+            *PassTail = Chain;
+            PassTail = &NET_BUFFER_LIST_NEXT_NBL(Chain);
+            Passed++;
+        } else {
+            NET_BUFFER_LIST_STATUS(Chain) = Status;
+            *RejectTail = Chain;
+            RejectTail = &NET_BUFFER_LIST_NEXT_NBL(Chain);
+        }
+    }
+    return Passed;
+}
+
+static VOID VlanFilterSendNetBufferLists(NDIS_HANDLE FilterModuleContext, PNET_BUFFER_LIST NetBufferList,
+                                         NDIS_PORT_NUMBER PortNumber, ULONG SendFlags)
+{
+    PVLAN_FILTER_MODULE Module = FilterModuleContext;
+    ULONG CompleteFlags = 0, Count = VlanFilterCountChain(NetBufferList), Passed;
+    PNET_BUFFER_LIST Pass, Reject;
+    VLAN_FILTER_SEND_COUNTS Counts = {0, 0, 0};
+
+    if (NDIS_TEST_SEND_AT_DISPATCH_LEVEL(SendFlags))
+        NDIS_SET_SEND_COMPLETE_FLAG(CompleteFlags, NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL);
+    if (!VlanFilterAdmit(Module, Count)) {
+        pthread_mutex_lock(&Module->Lock);
+        Module->Stats.SendsPaused += Count;
+        pthread_mutex_unlock(&Module->Lock);
+        VlanFilterCompleteUp(Module, NetBufferList, NDIS_STATUS_PAUSED, CompleteFlags);
+        return;
+    }
+
+    Passed = VlanFilterTagChain(Module, NetBufferList, &Pass, &Reject, &Counts);
+    pthread_mutex_lock(&Module->Lock);
+    Module->Stats.SendsTagged += Passed;
+    Module->Stats.FramesTagged += Counts.Frames;
+    Module->Stats.FramesWithoutRoom += Counts.FramesWithoutRoom;
+    Module->Stats.SendsWithoutRoom += Counts.SendsWithoutRoom;
+    Module->Stats.SendsRejected += Count - Passed;
+    pthread_mutex_unlock(&Module->Lock);
+
+    if (Pass != NULL)
+        NdisFSendNetBufferLists(Module->FilterHandle, Pass, PortNumber, SendFlags);
+    if (Reject != NULL) {
+        NdisFSendNetBufferListsComplete(Module->FilterHandle, Reject, CompleteFlags);
+        VlanFilterRetire(Module, Count - Passed);
+    }
+}
+
+static VOID VlanFilterSendNetBufferListsComplete(NDIS_HANDLE FilterModuleContext, PNET_BUFFER_LIST NetBufferList,
+                                                 ULONG SendCompleteFlags)
+{
+    PVLAN_FILTER_MODULE Module = FilterModuleContext;
+    PNET_BUFFER_LIST Nbl;
+    ULONG Count = 0;
+
+    for (Nbl = NetBufferList; Nbl != NULL; Nbl = NET_BUFFER_LIST_NEXT_NBL(Nbl)) {
+        PVLAN_FILTER_NBL_CONTEXT Context = VlanFilterContext(Nbl);
+
+        if (Context != NULL)
+            VlanFilterUntagNbl(Nbl, Context);
+        Count++;
+    }
+    pthread_mutex_lock(&Module->Lock);
+    Module->Stats.SendsCompleted += Count;
+    pthread_mutex_unlock(&Module->Lock);
+
+    NdisFSendNetBufferListsComplete(Module->FilterHandle, NetBufferList, SendCompleteFlags);
+    VlanFilterRetire(Module, Count);
+}
+
+/* ====================================================================== */
+/* Receive path                                                            */
+/* ====================================================================== */
+
+/* Whether one frame is untagged, tagged (its TCI in *Tci), or too short for the tag it claims. */
+static VLAN_FILTER_FRAME_KIND VlanFilterInspectFrame(PNET_BUFFER Nb, PUSHORT Tci)
+{
+    UCHAR Storage[VLAN_FILTER_HEADER_LENGTH];
+    ULONG Length = NET_BUFFER_DATA_LENGTH(Nb);
+    PUCHAR Header;
+
+    if (Length < VLAN_FILTER_ETHERNET_HEADER_LENGTH)
+        return VlanFrameUntagged; /* a runt: not ours to judge */
+    Header = NdisGetDataBuffer(Nb, VLAN_FILTER_ETHERNET_HEADER_LENGTH, Storage, 1, 0);
+    if (((Header[12] << 8) | Header[13]) != VLAN_FILTER_TPID)
+        return VlanFrameUntagged;
+    if (Length < VLAN_FILTER_MIN_TAGGED_LENGTH)
+        return VlanFrameForeign;
+    Header = NdisGetDataBuffer(Nb, VLAN_FILTER_HEADER_LENGTH, Storage, 1, 0);
+    *Tci = (USHORT)((Header[14] << 8) | Header[15]);
+    return VlanFrameOurs;
+}
+
+/*
+ * Classifies an NBL: untagged (no frame tagged), ours (every frame tagged
+ * with one TCI carrying our VLAN id, in *Tci), foreign (anything else: a
+ * single TCI per NBL is all Ieee8021QNetBufferListInfo can carry).
+ */
+static VLAN_FILTER_FRAME_KIND VlanFilterClassify(PVLAN_FILTER_MODULE Module, PNET_BUFFER_LIST Nbl, PUSHORT Tci)
+{
+    ULONG Frames = 0, Tagged = 0;
+    PNET_BUFFER Nb;
+
+    for (Nb = NET_BUFFER_LIST_FIRST_NB(Nbl); Nb != NULL; Nb = NET_BUFFER_NEXT_NB(Nb)) {
+        USHORT FrameTci = 0;
+        VLAN_FILTER_FRAME_KIND Kind = VlanFilterInspectFrame(Nb, &FrameTci);
+
+        Frames++;
+        if (Kind == VlanFrameForeign)
+            return VlanFrameForeign;
+        if (Kind == VlanFrameUntagged)
+            continue;
+        if (Tagged++ == 0)
+            *Tci = FrameTci;
+        else if (FrameTci != *Tci)
+            return VlanFrameForeign;
+    }
+    if (Tagged == 0)
+        return VlanFrameUntagged;
+    if (Tagged != Frames || (*Tci & VLAN_FILTER_VLAN_ID_MASK) != Module->VlanId)
+        return VlanFrameForeign;
+    return VlanFrameOurs;
+}
+
+/* Takes the tag out of every frame, in place, and records it in the NBL's 802.1Q info. */
+static NDIS_STATUS VlanFilterStripNbl(PNET_BUFFER_LIST Nbl, USHORT Tci)
+{
+    NDIS_NET_BUFFER_LIST_8021Q_INFO Info;
+    PNET_BUFFER Nb;
+
+    if (VlanFilterPushContext(Nbl, Tci) != NDIS_STATUS_SUCCESS)
+        return NDIS_STATUS_RESOURCES;
+    for (Nb = NET_BUFFER_LIST_FIRST_NB(Nbl); Nb != NULL; Nb = NET_BUFFER_NEXT_NB(Nb)) {
+        VlanFilterMoveMacsOverTag(Nb);
+        /* No FreeMdl: the indicator's MDLs stay; the return retreats into these 4 bytes. */
+        NdisAdvanceNetBufferDataStart(Nb, VLAN_FILTER_TAG_LENGTH, FALSE, NULL);
+    }
+    Info.Value = NULL;
+    Info.TagHeader.UserPriority = Tci >> 13;
+    Info.TagHeader.CanonicalFormatId = (Tci >> 12) & 1;
+    Info.TagHeader.VlanId = Tci & VLAN_FILTER_VLAN_ID_MASK;
+    NET_BUFFER_LIST_INFO(Nbl, Ieee8021QNetBufferListInfo) = Info.Value;
+    return NDIS_STATUS_SUCCESS;
+}
+
+/* Puts a stripped NBL back exactly as it was indicated to the module. */
+static VOID VlanFilterRestoreNbl(PNET_BUFFER_LIST Nbl, PVLAN_FILTER_NBL_CONTEXT Context)
+{
+    PNET_BUFFER Nb;
+
+    for (Nb = NET_BUFFER_LIST_FIRST_NB(Nbl); Nb != NULL; Nb = NET_BUFFER_NEXT_NB(Nb)) {
+        /* Within the 4 bytes the strip advanced over: nothing is allocated, it cannot fail. */
+        NdisRetreatNetBufferDataStart(Nb, VLAN_FILTER_TAG_LENGTH, 0, NULL);
+        VlanFilterPutTag(Nb, Context->Tci);
+    }
+    NET_BUFFER_LIST_INFO(Nbl, Ieee8021QNetBufferListInfo) = Context->SavedIeee8021QInfo;
+    VlanFilterPopContext(Nbl, Context);
+}
+
+/* Decides one received NBL's fate, stripping it when it is ours. TRUE: it goes up. */
+static BOOLEAN VlanFilterPrepareReceive(PVLAN_FILTER_MODULE Module, PNET_BUFFER_LIST Nbl,
+                                        PVLAN_FILTER_RECEIVE_COUNTS Counts)
+{
+    USHORT Tci = 0;
+
+    switch (VlanFilterClassify(Module, Nbl, &Tci)) {
+    case VlanFrameUntagged:
+        Counts->Untagged++;
+        return TRUE;
+    case VlanFrameOurs:
+        if (VlanFilterStripNbl(Nbl, Tci) == NDIS_STATUS_SUCCESS) {
+            Counts->Stripped++;
+            return TRUE;
+        }
+        Counts->NoContext++;
+        return FALSE;
+    default:
+        Counts->Foreign++;
+        return FALSE;
+    }
+}
+
+static VOID VlanFilterAddReceiveCounts(PVLAN_FILTER_MODULE Module, const VLAN_FILTER_RECEIVE_COUNTS *Counts,
+                                       ULONG Restored)
+{
+    pthread_mutex_lock(&Module->Lock);
+    Module->Stats.ReceivesStripped += Counts->Stripped;
+    Module->Stats.ReceivesUntagged += Counts->Untagged;
+    Module->Stats.ReceivesForeign += Counts->Foreign;
+    Module->Stats.ReceivesNoContext += Counts->NoContext;
+    Module->Stats.ReceivesRestored += Restored;
+    pthread_mutex_unlock(&Module->Lock);
+}
+
+/*
+ * An ordinary indication: the NBLs going up stay with the layers above
+ * until they come back through VlanFilterReturnNetBufferLists; the dropped
+ * ones go back down at once.
+ */
+static VOID VlanFilterReceiveLent(PVLAN_FILTER_MODULE Module, PNET_BUFFER_LIST NetBufferLists,
+                                  NDIS_PORT_NUMBER PortNumber, ULONG Count, ULONG ReceiveFlags, ULONG ReturnFlags)
+{
+    PNET_BUFFER_LIST Pass = NULL, *PassTail = &Pass, Drop = NULL, *DropTail = &Drop, Nbl, Next;
+    VLAN_FILTER_RECEIVE_COUNTS Counts = {0, 0, 0, 0};
+    ULONG Passed = 0;
+
+    for (Nbl = NetBufferLists; Nbl != NULL; Nbl = Next) {
+        Next = NET_BUFFER_LIST_NEXT_NBL(Nbl);
+        NET_BUFFER_LIST_NEXT_NBL(Nbl) = NULL;
+        if (VlanFilterPrepareReceive(Module, Nbl, &Counts)) {
+            *PassTail = Nbl;
+            PassTail = &NET_BUFFER_LIST_NEXT_NBL(Nbl);
+            Passed++;
+        } else {
+            *DropTail = Nbl;
+            DropTail = &NET_BUFFER_LIST_NEXT_NBL(Nbl);
+        }
+    }
+    VlanFilterAddReceiveCounts(Module, &Counts, 0);
+
+    if (Pass != NULL)
+        NdisFIndicateReceiveNetBufferLists(Module->FilterHandle, Pass, PortNumber, Passed, ReceiveFlags);
+    if (Drop != NULL) {
+        NdisFReturnNetBufferLists(Module->FilterHandle, Drop, ReturnFlags);
+        VlanFilterRetire(Module, Count - Passed);
+    }
+}
+
+/* Indicates Head..Tail (Count NBLs) on their own, then restores the ones that were stripped. */
+static ULONG VlanFilterIndicateRun(PVLAN_FILTER_MODULE Module, PNET_BUFFER_LIST Head, PNET_BUFFER_LIST Tail,
+                                   ULONG Count, NDIS_PORT_NUMBER PortNumber, ULONG ReceiveFlags)
+{
+    PNET_BUFFER_LIST Next, Nbl;
+    ULONG Restored = 0;
+
+    if (Count == 0)
+        return 0;
+    Next = NET_BUFFER_LIST_NEXT_NBL(Tail);
+    NET_BUFFER_LIST_NEXT_NBL(Tail) = NULL;
+    NdisFIndicateReceiveNetBufferLists(Module->FilterHandle, Head, PortNumber, Count, ReceiveFlags);
+    NET_BUFFER_LIST_NEXT_NBL(Tail) = Next;
+
+    for (Nbl = Head;; Nbl = NET_BUFFER_LIST_NEXT_NBL(Nbl)) {
+        PVLAN_FILTER_NBL_CONTEXT Context = VlanFilterContext(Nbl);
+
+        if (Context != NULL) {
+            VlanFilterRestoreNbl(Nbl, Context);
+            Restored++;
+        }
+        if (Nbl == Tail)
+            return Restored;
+    }
+}
+
+/*
+ * An indication with NDIS_RECEIVE_FLAGS_RESOURCES: the NBLs are the
+ * indicator's again when this call returns, chain links included. So the
+ * chain is never relinked: each run of NBLs that go up is indicated on its
+ * own (its last link cut for the call and put back), and every frame is
+ * restored as soon as its indication returns.
+ */
+static VOID VlanFilterReceiveBorrowed(PVLAN_FILTER_MODULE Module, PNET_BUFFER_LIST NetBufferLists,
+                                      NDIS_PORT_NUMBER PortNumber, ULONG ReceiveFlags)
+{
+    PNET_BUFFER_LIST Head = NULL, Tail = NULL, Nbl;
+    VLAN_FILTER_RECEIVE_COUNTS Counts = {0, 0, 0, 0};
+    ULONG RunCount = 0, Restored = 0;
+
+    for (Nbl = NetBufferLists; Nbl != NULL; Nbl = NET_BUFFER_LIST_NEXT_NBL(Nbl)) {
+        if (VlanFilterPrepareReceive(Module, Nbl, &Counts)) {
+            Head = Head != NULL ? Head : Nbl;
+            Tail = Nbl;
+            RunCount++;
+            continue;
+        }
+        Restored += VlanFilterIndicateRun(Module, Head, Tail, RunCount, PortNumber, ReceiveFlags);
+        Head = Tail = NULL;
+        RunCount = 0;
+    }
+    Restored += VlanFilterIndicateRun(Module, Head, Tail, RunCount, PortNumber, ReceiveFlags);
+    VlanFilterAddReceiveCounts(Module, &Counts, Restored);
+}
+
+static VOID VlanFilterReceiveNetBufferLists(NDIS_HANDLE FilterModuleContext, PNET_BUFFER_LIST NetBufferLists,
+                                            NDIS_PORT_NUMBER PortNumber, ULONG NumberOfNetBufferLists,
+                                            ULONG ReceiveFlags)
+{
+    PVLAN_FILTER_MODULE Module = FilterModuleContext;
+    BOOLEAN Borrowed = NDIS_TEST_RECEIVE_CANNOT_PEND(ReceiveFlags);
+    ULONG Count = VlanFilterCountChain(NetBufferLists), ReturnFlags = 0;
+
+    UNREFERENCED_PARAMETER(NumberOfNetBufferLists); /* the chain is counted: a wrong count must not upset the pause */
+
+    if (NDIS_TEST_RECEIVE_AT_DISPATCH_LEVEL(ReceiveFlags))
+        NDIS_SET_RETURN_FLAG(ReturnFlags, NDIS_RETURN_FLAGS_DISPATCH_LEVEL);
+
+    /* Borrowed NBLs are never in flight past this call: nothing for a pause to wait for. */
+    if (!VlanFilterAdmit(Module, Borrowed ? 0 : Count)) {
+        pthread_mutex_lock(&Module->Lock);
+        Module->Stats.ReceivesPaused += Count;
+        pthread_mutex_unlock(&Module->Lock);
+        if (!Borrowed)
+            NdisFReturnNetBufferLists(Module->FilterHandle, NetBufferLists, ReturnFlags);
+        return;
+    }
+    if (Borrowed)
+        VlanFilterReceiveBorrowed(Module, NetBufferLists, PortNumber, ReceiveFlags);
+    else
+        VlanFilterReceiveLent(Module, NetBufferLists, PortNumber, Count, ReceiveFlags, ReturnFlags);
+}
+
+static VOID VlanFilterReturnNetBufferLists(NDIS_HANDLE FilterModuleContext, PNET_BUFFER_LIST NetBufferLists,
+                                           ULONG ReturnFlags)
+{
+    PVLAN_FILTER_MODULE Module = FilterModuleContext;
+    VLAN_FILTER_RECEIVE_COUNTS None = {0, 0, 0, 0};
+    PNET_BUFFER_LIST Nbl;
+    ULONG Count = 0, Restored = 0;
+
+    for (Nbl = NetBufferLists; Nbl != NULL; Nbl = NET_BUFFER_LIST_NEXT_NBL(Nbl)) {
+        PVLAN_FILTER_NBL_CONTEXT Context = VlanFilterContext(Nbl);
+
+        if (Context != NULL) {
+            VlanFilterRestoreNbl(Nbl, Context);
+            Restored++;
+        }
+        Count++;
+    }
+    VlanFilterAddReceiveCounts(Module, &None, Restored);
+    NdisFReturnNetBufferLists(Module->FilterHandle, NetBufferLists, ReturnFlags);
+    VlanFilterRetire(Module, Count);
+}
