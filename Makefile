@@ -23,7 +23,7 @@ ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
 PREFIX     ?= /usr/local
 JOBS       ?= 2
-DEPS       ?= cmake gcc make pkg-config libcmocka-dev
+DEPS       ?= cmake gcc make pkg-config libcmocka-dev libpcap-dev
 
 NDISBUF    := $(BUILD)/tools/ndisbuf/ndisbuf
 GENERATOR  := $(if $(shell command -v ninja 2>/dev/null),Ninja,Unix Makefiles)

@@ -23,7 +23,7 @@ static int tool_version(int argc, char **argv)
 }
 
 static const struct subcommand subcommands[] = {
-    {"demo", tool_demo, "a protocol driver's NDIS 6 buffer flow on real pools"},
+    {"demo", tool_demo, "rawprot over a binding stack: a VLAN filter inserted live, every frame checked"},
     {"version", tool_version, "print the library version"},
 };
 
