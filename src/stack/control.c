@@ -761,26 +761,27 @@ static void remove_layers_of(stack_driver *d)
     }
 }
 
-VOID NdisDeregisterProtocolDriver(NDIS_HANDLE NdisProtocolHandle)
+/* Protocols and filters: every binding or module of the driver goes, then the driver. */
+static void deregister_upper_driver(NDIS_HANDLE handle, stack_kind kind, const char *fn, const char *arg)
 {
     stack_driver *d;
-    if (!driver_control(NdisProtocolHandle, STACK_KIND_PROTOCOL, "NdisDeregisterProtocolDriver",
-                        "NdisProtocolHandle", &d))
+    if (!driver_control(handle, kind, fn, arg, &d))
         return;
     remove_layers_of(d);
     stack_driver_unregister(d);
     stack_control_leave();
 }
 
+VOID NdisDeregisterProtocolDriver(NDIS_HANDLE NdisProtocolHandle)
+{
+    deregister_upper_driver(NdisProtocolHandle, STACK_KIND_PROTOCOL, "NdisDeregisterProtocolDriver",
+                            "NdisProtocolHandle");
+}
+
 VOID NdisFDeregisterFilterDriver(NDIS_HANDLE NdisFilterDriverHandle)
 {
-    stack_driver *d;
-    if (!driver_control(NdisFilterDriverHandle, STACK_KIND_FILTER, "NdisFDeregisterFilterDriver",
-                        "NdisFilterDriverHandle", &d))
-        return;
-    remove_layers_of(d);
-    stack_driver_unregister(d);
-    stack_control_leave();
+    deregister_upper_driver(NdisFilterDriverHandle, STACK_KIND_FILTER, "NdisFDeregisterFilterDriver",
+                            "NdisFilterDriverHandle");
 }
 
 VOID NdisMDeregisterMiniportDriver(NDIS_HANDLE NdisMiniportDriverHandle)

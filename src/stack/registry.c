@@ -165,6 +165,17 @@ void stack_driver_unregister(stack_driver *driver)
     free(driver);
 }
 
+/* NDIS calls XxxSetOptions inside the registration; its failure undoes it. */
+static NDIS_STATUS driver_set_options(SET_OPTIONS_HANDLER set_options, NDIS_HANDLE context, PNDIS_HANDLE handle)
+{
+    NDIS_STATUS st = set_options ? set_options(*handle, context) : NDIS_STATUS_SUCCESS;
+    if (st != NDIS_STATUS_SUCCESS) {
+        stack_driver_unregister(*handle);
+        *handle = NULL;
+    }
+    return st;
+}
+
 /* Header checks shared by the three registrations. */
 static bool header_ok(const NDIS_OBJECT_HEADER *h, UCHAR type, USHORT min_size, const char *function)
 {
@@ -234,14 +245,7 @@ NDIS_STATUS NdisMRegisterMiniportDriver(PDRIVER_OBJECT DriverObject, PUNICODE_ST
     memcpy(&copy, c, chars_copy_size(c->Header.Size, sizeof copy));
     NDIS_STATUS st = driver_register(STACK_KIND_MINIPORT, MiniportDriverContext, &copy, sizeof copy, NULL,
                                      "miniport", NdisMiniportDriverHandle);
-    if (st == NDIS_STATUS_SUCCESS && copy.SetOptionsHandler) {
-        st = copy.SetOptionsHandler(*NdisMiniportDriverHandle, MiniportDriverContext);
-        if (st != NDIS_STATUS_SUCCESS) {
-            stack_driver_unregister(*NdisMiniportDriverHandle);
-            *NdisMiniportDriverHandle = NULL;
-        }
-    }
-    return st;
+    return st == NDIS_STATUS_SUCCESS ? driver_set_options(copy.SetOptionsHandler, MiniportDriverContext, NdisMiniportDriverHandle) : st;
 }
 
 NDIS_STATUS NdisFRegisterFilterDriver(PDRIVER_OBJECT DriverObject, NDIS_HANDLE FilterDriverContext,
@@ -279,14 +283,7 @@ NDIS_STATUS NdisFRegisterFilterDriver(PDRIVER_OBJECT DriverObject, NDIS_HANDLE F
     const NDIS_STRING *name = copy.FriendlyName.Length ? &copy.FriendlyName : &copy.ServiceName;
     NDIS_STATUS st = driver_register(STACK_KIND_FILTER, FilterDriverContext, &copy, sizeof copy, name, "filter",
                                      NdisFilterDriverHandle);
-    if (st == NDIS_STATUS_SUCCESS && copy.SetOptionsHandler) {
-        st = copy.SetOptionsHandler(*NdisFilterDriverHandle, FilterDriverContext);
-        if (st != NDIS_STATUS_SUCCESS) {
-            stack_driver_unregister(*NdisFilterDriverHandle);
-            *NdisFilterDriverHandle = NULL;
-        }
-    }
-    return st;
+    return st == NDIS_STATUS_SUCCESS ? driver_set_options(copy.SetOptionsHandler, FilterDriverContext, NdisFilterDriverHandle) : st;
 }
 
 NDIS_STATUS NdisRegisterProtocolDriver(NDIS_HANDLE ProtocolDriverContext, PNDIS_PROTOCOL_DRIVER_CHARACTERISTICS c,
@@ -319,14 +316,7 @@ NDIS_STATUS NdisRegisterProtocolDriver(NDIS_HANDLE ProtocolDriverContext, PNDIS_
     memcpy(&copy, c, chars_copy_size(c->Header.Size, sizeof copy));
     NDIS_STATUS st = driver_register(STACK_KIND_PROTOCOL, ProtocolDriverContext, &copy, sizeof copy,
                                      &copy.Name, "protocol", NdisProtocolHandle);
-    if (st == NDIS_STATUS_SUCCESS && copy.SetOptionsHandler) {
-        st = copy.SetOptionsHandler(*NdisProtocolHandle, ProtocolDriverContext);
-        if (st != NDIS_STATUS_SUCCESS) {
-            stack_driver_unregister(*NdisProtocolHandle);
-            *NdisProtocolHandle = NULL;
-        }
-    }
-    return st;
+    return st == NDIS_STATUS_SUCCESS ? driver_set_options(copy.SetOptionsHandler, ProtocolDriverContext, NdisProtocolHandle) : st;
 }
 
 /* ---- layers and adapters ---- */
