@@ -266,8 +266,9 @@ NDISBUF_API const char *ndisbuf_miniport_adapter_name(NDIS_HANDLE MiniportAdapte
  *  - loopback: in process; a frame sent is completed and comes back as a
  *    received copy, on the miniport's own thread. Any adapter name.
  *  - afpacket: a Linux interface through an AF_PACKET socket (the adapter
- *    name is the interface name; needs CAP_NET_RAW); its own outgoing frames
- *    are not received back.
+ *    name is the interface name; needs CAP_NET_RAW): an Ethernet interface,
+ *    or lo (NDIS_STATUS_UNSUPPORTED_MEDIA for other media); its own outgoing
+ *    frames are not received back (on lo, the echo of each is).
  *  - tap: a TAP interface it creates with the adapter name (needs
  *    CAP_NET_ADMIN and /dev/net/tun).
  */

@@ -9,7 +9,7 @@ set -eu
 
 run demo --help
 expect_status 0
-for option in --frames --size --batch --vlan --priority --iface --peer --pcap --quiet --help; do
+for option in --frames --size --batch --vlan --priority --iface --peer --peer-netns --pcap --quiet --help; do
     expect_out "  $option"
 done
 
@@ -49,4 +49,13 @@ bad "--peer: no network interface named 'ndisbuf-nosuch'" --iface lo --peer ndis
 bad "--peer must name another interface than --iface" --iface lo --peer lo
 bad "--iface: the value is empty" --iface ""
 bad "--pcap: cannot write '$TMP/no/such/dir.pcap'" --pcap "$TMP/no/such/dir.pcap"
+# --peer-netns: checked before setns (which needs root: see demo_veth.sh).
+: >"$TMP/plain"
+bad "--peer-netns needs --peer" --iface lo --peer-netns /proc/self/ns/net
+bad "--peer-netns: the value is empty" --iface lo --peer lo --peer-netns ""
+bad "--peer-netns: cannot open '$TMP/nosuch': No such file or directory" --iface lo --peer lo --peer-netns "$TMP/nosuch"
+bad "--peer-netns: '$TMP/plain' is not a network namespace" --iface lo --peer lo --peer-netns "$TMP/plain"
+bad "--peer-netns: '/proc/self/ns/uts' is not a network namespace" --iface lo --peer lo --peer-netns /proc/self/ns/uts
+bad "--peer must name another interface than --iface ('/proc/self/ns/net' is this network namespace)" \
+    --iface lo --peer lo --peer-netns /proc/self/ns/net
 echo "PASS"

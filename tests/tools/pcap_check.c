@@ -6,20 +6,37 @@
  * 802.1Q tag (TPID 0x8100) with VLAN id VLAN and priority PRIORITY in front
  * of the demo's EtherType 0x88B5.
  *
- *   pcap_check FILE COUNT VLAN PRIORITY SIZE
+ *   pcap_check [--ignore-others] FILE COUNT VLAN PRIORITY SIZE
  *
- * Exit 0 when all holds; 1 with one line per problem (the first few) otherwise.
+ * With --ignore-others (a live capture of a wire, which may carry other
+ * traffic), frames that are not the demo's are counted and skipped: a
+ * demo frame is one with EtherType 0x88B5, behind an 802.1Q tag or not;
+ * COUNT is then the number of demo frames, and each must be tagged as
+ * above.
+ *
+ * Exit 0 when all holds; 1 with one line per problem (the first few)
+ * otherwise; 2 on bad arguments.
  */
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define TAG_BYTES 4
 #define MAX_PROBLEMS 5
 
 struct expect {
     unsigned long count, vlan, priority, size;
+    int ignore_others;
 };
+
+/* Whether a frame carries the demo's EtherType, behind a tag or not. */
+static int is_demo_frame(const struct pcap_pkthdr *h, const unsigned char *f)
+{
+    if (h->caplen >= 14 && f[12] == 0x88 && f[13] == 0xB5)
+        return 1;
+    return h->caplen >= 18 && f[12] == 0x81 && f[13] == 0x00 && f[16] == 0x88 && f[17] == 0xB5;
+}
 
 /* 0 when the frame is what the demo sends, tagged; else prints why and returns 1. */
 static int check_frame(const struct pcap_pkthdr *h, const unsigned char *f, const struct expect *e,
@@ -42,31 +59,39 @@ static int check_frame(const struct pcap_pkthdr *h, const unsigned char *f, cons
     return 1;
 }
 
+/* Fills *e; the index of FILE in argv, or 0 after printing the usage. */
 static int parse(int argc, char **argv, struct expect *e)
 {
     char *end;
     unsigned long *fields[4] = {&e->count, &e->vlan, &e->priority, &e->size};
-    if (argc != 6) {
-        fprintf(stderr, "usage: pcap_check FILE COUNT VLAN PRIORITY SIZE\n");
+    int first = 1;
+
+    e->ignore_others = argc > 1 && !strcmp(argv[1], "--ignore-others");
+    first += e->ignore_others;
+    if (argc - first != 5) {
+        fprintf(stderr, "usage: pcap_check [--ignore-others] FILE COUNT VLAN PRIORITY SIZE\n");
         return 0;
     }
     for (int i = 0; i < 4; i++) {
-        *fields[i] = strtoul(argv[i + 2], &end, 10);
-        if (*end || end == argv[i + 2]) {
-            fprintf(stderr, "pcap_check: '%s' is not a number\n", argv[i + 2]);
+        const char *text = argv[first + 1 + i];
+        *fields[i] = strtoul(text, &end, 10);
+        if (*end || end == text) {
+            fprintf(stderr, "pcap_check: '%s' is not a number\n", text);
             return 0;
         }
     }
-    return 1;
+    return first;
 }
 
 int main(int argc, char **argv)
 {
     struct expect e;
     char errbuf[PCAP_ERRBUF_SIZE];
-    if (!parse(argc, argv, &e))
+    int file = parse(argc, argv, &e);
+    if (!file)
         return 2;
-    pcap_t *p = pcap_open_offline(argv[1], errbuf);
+    const char *path = argv[file];
+    pcap_t *p = pcap_open_offline(path, errbuf);
     if (!p) {
         fprintf(stderr, "pcap_check: %s\n", errbuf);
         return 1;
@@ -78,23 +103,29 @@ int main(int argc, char **argv)
     }
     struct pcap_pkthdr *h;
     const unsigned char *f;
-    unsigned long n = 0;
+    unsigned long n = 0, others = 0;
     int rc;
     while ((rc = pcap_next_ex(p, &h, &f)) == 1) {
+        if (e.ignore_others && !is_demo_frame(h, f)) {
+            others++;
+            continue;
+        }
         if (problems < MAX_PROBLEMS)
-            problems += check_frame(h, f, &e, n);
+            problems += check_frame(h, f, &e, n + others);
         n++;
     }
     if (rc == PCAP_ERROR) {
-        fprintf(stderr, "pcap_check: reading frame %lu: %s\n", n, pcap_geterr(p));
+        fprintf(stderr, "pcap_check: reading frame %lu: %s\n", n + others, pcap_geterr(p));
         problems++;
     }
     if (n != e.count) {
-        fprintf(stderr, "pcap_check: %lu frames in %s, expected %lu\n", n, argv[1], e.count);
+        fprintf(stderr, "pcap_check: %lu %sframes in %s, expected %lu\n", n, e.ignore_others ? "demo " : "", path,
+                e.count);
         problems++;
     }
     pcap_close(p);
     if (!problems)
-        printf("pcap_check: %lu frames, each tagged VLAN %lu priority %lu\n", n, e.vlan, e.priority);
+        printf("pcap_check: %lu frames, each tagged VLAN %lu priority %lu (%lu other frames ignored)\n", n, e.vlan,
+               e.priority, others);
     return problems ? 1 : 0;
 }

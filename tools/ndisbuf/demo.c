@@ -16,6 +16,7 @@
  * Exit status 0 only when every frame came back intact and nothing leaked.
  */
 #include <string.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "demo.h"
@@ -24,6 +25,7 @@
 
 typedef struct demo_run {
     demo_options o;
+    int peer_netns;          /* --peer-netns, opened; -1 without */
     demo_stack stack;
     RAWPROT_STATS bound;     /* the sender's binding right after the bind */
     RAWPROT_STATS restarted; /* ... after the VLAN filter went in */
@@ -51,10 +53,15 @@ static const char *demo_mac(const UCHAR mac[6], char buffer[18])
 static int demo_stack_error(const demo_run *r, NDIS_STATUS status)
 {
     const char *hint = "";
+    if (r->stack.failed_errno) {
+        fprintf(stderr, "ndisbuf demo: %s failed: %s%s\n", r->stack.failed_step, strerror(r->stack.failed_errno),
+                demo_netns_hint(r->stack.failed_errno));
+        return DEMO_EXIT_FAILED;
+    }
     if (r->o.iface && status == NDIS_STATUS_OPEN_FAILED)
         hint = " (AF_PACKET needs CAP_NET_RAW: run as root)";
     else if (r->o.iface && status == NDIS_STATUS_UNSUPPORTED_MEDIA)
-        hint = " (the AF_PACKET miniport takes Ethernet interfaces only)";
+        hint = " (the AF_PACKET miniport takes Ethernet and loopback interfaces only)";
     fprintf(stderr, "ndisbuf demo: %s failed: %s%s\n", r->stack.failed_step[0] ? r->stack.failed_step : "the stack",
             ndisbuf_status_name(status), hint);
     return DEMO_EXIT_FAILED;
@@ -64,7 +71,11 @@ static int demo_stack_error(const demo_run *r, NDIS_STATUS status)
 
 static void demo_print_banner(const demo_run *r)
 {
-    if (r->o.peer)
+    if (r->o.peer && r->o.peer_netns)
+        demo_say(r, "ndisbuf %s demo: rawprot over AF_PACKET adapters '%s' -> '%s' (in network namespace '%s'), "
+                    "an 802.1Q filter inserted at run time\n", ndisbuf_version(), r->o.iface, r->o.peer,
+                 r->o.peer_netns);
+    else if (r->o.peer)
         demo_say(r, "ndisbuf %s demo: rawprot over AF_PACKET adapters '%s' -> '%s', an 802.1Q filter inserted at "
                     "run time\n", ndisbuf_version(), r->o.iface, r->o.peer);
     else if (r->o.iface)
@@ -119,10 +130,13 @@ static void demo_print_insert(const demo_run *r, const demo_side *side)
 /* The second adapter of --peer: bound and filtered like the first, narrated in one line. */
 static NDIS_STATUS demo_add_peer(demo_run *r)
 {
-    NDIS_STATUS st = demo_stack_add_side(&r->stack, &r->o, r->o.peer);
+    NDIS_STATUS st = demo_stack_add_side(&r->stack, &r->o, r->o.peer, r->peer_netns);
     if (st == NDIS_STATUS_SUCCESS)
         st = demo_stack_insert_vlan(&r->stack, &r->stack.sides[1]);
-    if (st == NDIS_STATUS_SUCCESS)
+    if (st == NDIS_STATUS_SUCCESS && r->o.peer_netns)
+        demo_say(r, "   peer: rawprot bound to '%s' (added from network namespace '%s', its socket there) with a "
+                    "VLAN filter of its own; it receives what '%s' sends\n", r->o.peer, r->o.peer_netns, r->o.iface);
+    else if (st == NDIS_STATUS_SUCCESS)
         demo_say(r, "   peer: rawprot bound to '%s' with a VLAN filter of its own; it receives what '%s' sends\n",
                  r->o.peer, r->o.iface);
     return st;
@@ -148,7 +162,7 @@ static int demo_build(demo_run *r)
     demo_side *tx = &r->stack.sides[0];
     NDIS_STATUS st = demo_stack_load(&r->stack, &r->o);
     if (st == NDIS_STATUS_SUCCESS)
-        st = demo_stack_add_side(&r->stack, &r->o, r->o.iface ? r->o.iface : DEMO_LOOPBACK_ADAPTER);
+        st = demo_stack_add_side(&r->stack, &r->o, r->o.iface ? r->o.iface : DEMO_LOOPBACK_ADAPTER, -1);
     if (st != NDIS_STATUS_SUCCESS)
         return demo_stack_error(r, st);
     RawProtGetStats(tx->open, &r->bound);
@@ -290,7 +304,7 @@ static const char *demo_failure(const demo_run *r, char *buffer, size_t size)
 
 static int demo_verdict(const demo_run *r)
 {
-    char why[200];
+    char why[384];
     demo_print_summary(r);
     const char *failure = demo_failure(r, why, sizeof(why));
     if (failure) {
@@ -315,28 +329,41 @@ static int demo_abandon(demo_run *r, int rc)
     return rc;
 }
 
+/* Everything after the options: the peer's namespace, the pcap file, the stack, the traffic, the verdict. */
+static int demo_start(demo_run *r)
+{
+    char error[256];
+    int rc;
+    if (r->o.peer_netns && (rc = demo_netns_open_peer(&r->o, &r->peer_netns)) != DEMO_EXIT_OK)
+        return rc;
+    if (r->o.pcap && !CaptureOpenFile(r->o.pcap, error, sizeof(error))) {
+        demo_usage_error("--pcap: cannot write '%s': %s", r->o.pcap, error);
+        return DEMO_EXIT_USAGE;
+    }
+    demo_print_banner(r);
+    rc = demo_build(r);
+    if (rc != DEMO_EXIT_OK)
+        return demo_abandon(r, rc);
+    rc = demo_run_traffic(r);
+    r->teardown = demo_stack_teardown(&r->stack);
+    demo_traffic_release(&r->traffic);
+    r->outstanding = ndisbuf_outstanding_total();
+    r->live_pools = ndisbuf_live_pool_count();
+    int verdict = demo_verdict(r);
+    return rc != DEMO_EXIT_OK ? rc : verdict;
+}
+
 int tool_demo(int argc, char **argv)
 {
     demo_run r = {0};
-    char error[256];
+    r.peer_netns = -1;
     switch (demo_parse_options(argc, argv, &r.o)) {
     case DEMO_PARSE_HELP: return DEMO_EXIT_OK;
     case DEMO_PARSE_USAGE: return DEMO_EXIT_USAGE;
     case DEMO_PARSE_RUN: break;
     }
-    if (r.o.pcap && !CaptureOpenFile(r.o.pcap, error, sizeof(error))) {
-        demo_usage_error("--pcap: cannot write '%s': %s", r.o.pcap, error);
-        return DEMO_EXIT_USAGE;
-    }
-    demo_print_banner(&r);
-    int rc = demo_build(&r);
-    if (rc != DEMO_EXIT_OK)
-        return demo_abandon(&r, rc);
-    rc = demo_run_traffic(&r);
-    r.teardown = demo_stack_teardown(&r.stack);
-    demo_traffic_release(&r.traffic);
-    r.outstanding = ndisbuf_outstanding_total();
-    r.live_pools = ndisbuf_live_pool_count();
-    int verdict = demo_verdict(&r);
-    return rc != DEMO_EXIT_OK ? rc : verdict;
+    int rc = demo_start(&r);
+    if (r.peer_netns >= 0)
+        close(r.peer_netns);
+    return rc;
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * `ndisbuf demo`, private to its files: the options (demo_options.c), the
- * stack it builds and takes down (demo_stack.c), the frames and their
- * checker (demo_verify.c), the traffic (demo_traffic.c) and the narration
- * (demo.c).
+ * peer's network namespace (demo_netns.c), the stack it builds and takes
+ * down (demo_stack.c), the frames and their checker (demo_verify.c), the
+ * traffic (demo_traffic.c) and the narration (demo.c).
  */
 #ifndef NDISBUF_TOOL_DEMO_H
 #define NDISBUF_TOOL_DEMO_H
@@ -43,6 +43,7 @@ typedef struct demo_options {
     UCHAR priority;
     const char *iface; /* NULL: the loopback miniport */
     const char *peer;  /* with iface: the receiving interface */
+    const char *peer_netns; /* with peer: the network namespace it is in (a path); NULL: ours */
     const char *pcap;  /* NULL: no capture */
     bool quiet;
 } demo_options;
@@ -59,6 +60,28 @@ typedef enum demo_parse_result {
 demo_parse_result demo_parse_options(int argc, char **argv, demo_options *o);
 /* Prints the one-line usage error for a problem found after parsing. */
 void demo_usage_error(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- demo_netns.c ---- */
+
+/*
+ * Opens o->peer_netns into *ns and checks it: a network namespace that
+ * holds an interface named o->peer (looked up from inside it). Returns
+ * DEMO_EXIT_OK with *ns open; otherwise *ns is -1, one line is on stderr
+ * and the exit status is returned: DEMO_EXIT_USAGE for a path that cannot
+ * be opened, is not a network namespace or lacks the interface,
+ * DEMO_EXIT_FAILED when setns fails (the errno text is printed).
+ */
+int demo_netns_open_peer(const demo_options *o, int *ns);
+/*
+ * Moves the calling thread (only) into network namespace ns; *home gets a
+ * descriptor of the namespace it left. 0, or the errno (*home -1, the
+ * thread where it was).
+ */
+int demo_netns_enter(int ns, int *home);
+/* Moves the calling thread back into home and closes it; 0 or the errno. */
+int demo_netns_leave(int home);
+/* What to add to a setns failure's message: a hint for EPERM, else "". */
+const char *demo_netns_hint(int error);
 
 /* ---- demo_stack.c ---- */
 
@@ -78,13 +101,18 @@ typedef struct demo_stack {
     bool rawprot_loaded, vlan_loaded, capture_loaded;
     demo_side sides[2];         /* [0] sends; [1] receives with --peer */
     ULONG side_count;
-    char failed_step[128];      /* what the first failing call was doing; "" if none */
+    char failed_step[256];      /* what the first failing call was doing; "" if none */
+    int failed_errno;           /* that step's errno when it was a system call (setns), else 0 */
 } demo_stack;
 
 /* Registers the drivers (miniport, rawprot, VLAN filter, capture with --pcap). */
 NDIS_STATUS demo_stack_load(demo_stack *s, const demo_options *o);
-/* Adds the adapter, attaches the capture filter (with --pcap) and binds rawprot. */
-NDIS_STATUS demo_stack_add_side(demo_stack *s, const demo_options *o, const char *name);
+/*
+ * Adds the adapter, attaches the capture filter (with --pcap) and binds
+ * rawprot. With netns >= 0 (o->peer_netns, opened) the adapter is added
+ * from inside that network namespace; -1: this thread's.
+ */
+NDIS_STATUS demo_stack_add_side(demo_stack *s, const demo_options *o, const char *name, int netns);
 /* Inserts the VLAN filter above every other filter of the side's adapter, at run time. */
 NDIS_STATUS demo_stack_insert_vlan(demo_stack *s, demo_side *side);
 /* Unbinds, detaches, removes adapters, unloads drivers; the first failure's status. */

@@ -6,7 +6,8 @@
  * last occurrence wins. Numbers are plain decimal. A bad argument gets one
  * line on stderr that names the problem and points to --help, and exit
  * status 2; nothing is built before the arguments are known to be good
- * (interfaces are looked up here, the pcap file is created by the caller).
+ * (interfaces are looked up here, the pcap file is created by the caller;
+ * a peer in another namespace is checked by demo_netns.c).
  */
 #include <errno.h>
 #include <net/if.h>
@@ -24,6 +25,7 @@ typedef enum demo_option_id {
     OPT_PRIORITY,
     OPT_IFACE,
     OPT_PEER,
+    OPT_PEER_NETNS,
     OPT_PCAP,
     OPT_QUIET,
     OPT_HELP
@@ -44,6 +46,7 @@ static const demo_option demo_option_table[] = {
     {"--priority", OPT_PRIORITY, true, 0, 7},
     {"--iface", OPT_IFACE, true, 0, 0},
     {"--peer", OPT_PEER, true, 0, 0},
+    {"--peer-netns", OPT_PEER_NETNS, true, 0, 0},
     {"--pcap", OPT_PCAP, true, 0, 0},
     {"--quiet", OPT_QUIET, false, 0, 0},
     {"--help", OPT_HELP, false, 0, 0},
@@ -70,10 +73,15 @@ static void demo_print_help(FILE *out)
             "  --priority P    802.1p priority in the tag (0..7; default %u)\n"
             "  --iface IF      the AF_PACKET miniport on Linux interface IF instead of\n"
             "                  the loopback miniport (needs CAP_NET_RAW); frames come\n"
-            "                  back only if IF echoes them (else see --peer)\n"
+            "                  back only if IF echoes them (lo does; else see --peer)\n"
             "  --peer IF2      with --iface: a second adapter on IF2, with its own\n"
             "                  rawprot binding and VLAN filter, receives the frames\n"
             "                  sent on IF (e.g. the two ends of a veth pair)\n"
+            "  --peer-netns PATH\n"
+            "                  with --peer: IF2 is in the network namespace PATH\n"
+            "                  (/var/run/netns/NAME, /proc/PID/ns/net); the peer's\n"
+            "                  adapter is added from inside it (setns, needs\n"
+            "                  CAP_SYS_ADMIN) and its socket stays there\n"
             "  --pcap FILE     write every frame the miniport sends and receives, as on\n"
             "                  the wire (802.1Q-tagged), to FILE (pcap, Ethernet); a\n"
             "                  capture filter sits directly above the miniport\n"
@@ -147,6 +155,7 @@ static bool demo_set_option(demo_options *o, const demo_option *opt, const char 
     case OPT_PRIORITY: o->priority = (UCHAR)n; break;
     case OPT_IFACE: o->iface = value; break;
     case OPT_PEER: o->peer = value; break;
+    case OPT_PEER_NETNS: o->peer_netns = value; break;
     case OPT_PCAP: o->pcap = value; break;
     case OPT_QUIET: o->quiet = true; break;
     case OPT_HELP: break;
@@ -188,11 +197,16 @@ static bool demo_check_options(const demo_options *o)
         demo_usage_error("--peer needs --iface (the interface the frames are sent on)");
         return false;
     }
-    if (o->peer && !strcmp(o->peer, o->iface)) {
+    if (o->peer_netns && !o->peer) {
+        demo_usage_error("--peer-netns needs --peer (the interface in that namespace)");
+        return false;
+    }
+    /* In another namespace the peer may have the same name: demo_netns.c checks it there. */
+    if (o->peer && !o->peer_netns && !strcmp(o->peer, o->iface)) {
         demo_usage_error("--peer must name another interface than --iface");
         return false;
     }
-    const char *names[2] = {o->iface, o->peer}, *flags[2] = {"--iface", "--peer"};
+    const char *names[2] = {o->iface, o->peer_netns ? NULL : o->peer}, *flags[2] = {"--iface", "--peer"};
     for (int i = 0; i < 2; i++)
         if (names[i] && (strlen(names[i]) >= IF_NAMESIZE || if_nametoindex(names[i]) == 0)) {
             demo_usage_error("%s: no network interface named '%s'", flags[i], names[i]);

@@ -8,6 +8,10 @@
  * can be freed is freed and the leak check that follows means something.
  *
  * Each call that fails names its step in s->failed_step for the message.
+ *
+ * With --peer-netns the peer's adapter is added from inside the peer's
+ * network namespace (demo_netns.c); everything after that goes through
+ * the descriptors the miniport opened there, from any namespace.
  */
 #include <stdio.h>
 
@@ -52,14 +56,44 @@ NDIS_STATUS demo_stack_load(demo_stack *s, const demo_options *o)
     return NDIS_STATUS_SUCCESS;
 }
 
-NDIS_STATUS demo_stack_add_side(demo_stack *s, const demo_options *o, const char *name)
+/* Keeps a failed system call's step and errno (unless a step failed before); NDIS_STATUS_FAILURE. */
+static NDIS_STATUS demo_errno_step(demo_stack *s, const char *verb, const char *path, int error)
 {
-    demo_side *side = &s->sides[s->side_count];
-    side->name = name;
-    NDIS_STATUS st = ndisbuf_stack_add_adapter(s->miniport_driver, name, &side->adapter);
+    if (!s->failed_step[0]) {
+        snprintf(s->failed_step, sizeof(s->failed_step), "%s network namespace '%s' (--peer-netns)", verb, path);
+        s->failed_errno = error;
+    }
+    return NDIS_STATUS_FAILURE;
+}
+
+/*
+ * Adds the side's adapter, from inside network namespace netns when it is
+ * one (the miniport's socket is created there and stays there), then
+ * brings this thread back. An adapter added is counted even when the way
+ * back fails, so that teardown removes it.
+ */
+static NDIS_STATUS demo_add_adapter(demo_stack *s, demo_side *side, int netns, const char *path)
+{
+    int home = -1, error = netns >= 0 ? demo_netns_enter(netns, &home) : 0;
+    NDIS_STATUS st;
+
+    if (error != 0)
+        return demo_errno_step(s, "entering", path, error);
+    st = ndisbuf_stack_add_adapter(s->miniport_driver, side->name, &side->adapter);
+    error = netns >= 0 ? demo_netns_leave(home) : 0;
     if (demo_step(s, "adding adapter", side, st) != NDIS_STATUS_SUCCESS)
         return st;
     s->side_count++;
+    return error != 0 ? demo_errno_step(s, "leaving", path, error) : NDIS_STATUS_SUCCESS;
+}
+
+NDIS_STATUS demo_stack_add_side(demo_stack *s, const demo_options *o, const char *name, int netns)
+{
+    demo_side *side = &s->sides[s->side_count];
+    side->name = name;
+    NDIS_STATUS st = demo_add_adapter(s, side, netns, o->peer_netns);
+    if (st != NDIS_STATUS_SUCCESS)
+        return st;
     if (o->pcap) {
         st = ndisbuf_stack_attach_filter(side->adapter, CaptureDriverHandle(), 0, &side->capture_module);
         if (demo_step(s, "attaching the capture filter to", side, st) != NDIS_STATUS_SUCCESS)

@@ -1,33 +1,38 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The TAP miniport (src/miniport/fdport.c) in a private network namespace:
- * the adapter creates the TAP interface "ndtap0" and brings it up; a raw
- * AF_PACKET socket on that interface plays the host. Frames the stack sends
- * arrive at the host byte-identical; frames the host sends out of the
- * interface come up through the stack byte-identical; the adapter's MAC
- * address is locally administered and derived from its name; the interface
- * lives exactly as long as the adapter; a name already taken by another
- * kind of interface fails with NDIS_STATUS_OPEN_FAILED.
+ * The TAP miniport (src/miniport/tap.c, over the fd-port engine) in a
+ * private network namespace: the adapter creates the TAP interface "ndtap0"
+ * and brings it up; a raw AF_PACKET socket on that interface plays the
+ * host. Frames the stack sends arrive at the host byte-identical; frames
+ * the host sends out of the interface come up through the stack
+ * byte-identical; the adapter's MAC address is locally administered and
+ * derived from its name; the interface lives exactly as long as the
+ * adapter; a name already taken by another kind of interface fails with
+ * NDIS_STATUS_OPEN_FAILED.
  *
- * The binding of the test protocol (test_loopback.c) checks what comes up;
- * a second tp_binding record, never bound, describes the host's frames and
- * checks what the host reads.
+ * The binding of the test protocol (tests/support/tprot.h) checks what
+ * comes up; a second tp_binding record, never bound, describes the host's
+ * frames and checks what the host reads.
  *
  * Needs root (CAP_NET_ADMIN) and /dev/net/tun: without them the test prints
  * "SKIP: <reason>" and exits with 77, which ctest reports as skipped.
  */
 #define _GNU_SOURCE
-#define TP_PROTOCOL_ONLY
-#include "test_loopback.c"
-
 #include <arpa/inet.h>
+#include <errno.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "harness.h"
+#include "tprot.h"
 
 #define SKIP_EXIT 77
 #define TAP_NAME "ndtap0"
@@ -94,7 +99,7 @@ static int tap_teardown(void **state)
     close(fx.socket);
     tp_unbind_adapter(fx.b);
     assert_int_equal(ndisbuf_stack_remove_adapter(fx.adapter), NDIS_STATUS_SUCCESS);
-    NdisDeregisterProtocolDriver(tp.driver);
+    tp_deregister();
     NdisMDeregisterMiniportDriver(fx.driver);
     return harness_teardown(state);
 }
