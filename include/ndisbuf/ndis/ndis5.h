@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * NDIS 5.1: packet descriptors, packet pools, buffer descriptors, buffer
- * pools and tagged memory (ndis-semantics.md §9, docs/ndis5.md).
+ * pools and tagged memory (ndis-semantics.md §9, docs/ndis5.md), and the
+ * NDIS 5.1 protocol interface, run over the NDIS 6 binding stack (the last
+ * section).
  *
  * An NDIS 5 protocol wraps a client's data in a *packet descriptor*
  * (NDIS_PACKET) from a packet pool and chains *buffer descriptors* to it; a
@@ -38,6 +40,7 @@
 #define NDISBUF_NDIS_NDIS5_H
 
 #include "base.h"
+#include "driver.h"
 #include "mdl.h"
 #include "status.h"
 
@@ -554,6 +557,349 @@ NDISBUF_API PVOID NdisAllocateMemoryWithTagPriority(NDIS_HANDLE NdisHandle, UINT
  * (MEMORY_FREE_MISMATCH: a sub-range cannot be freed).
  */
 NDISBUF_API VOID NdisFreeMemory(PVOID VirtualAddress, UINT Length, UINT MemoryFlags);
+
+/* ====================================================================== */
+/* NDIS 5.1 protocol drivers, run over the NDIS 6 binding stack           */
+/* ====================================================================== */
+/*
+ * An NDIS 5.1 protocol registers with NdisRegisterProtocol and is run as an
+ * NDIS 6 protocol by a translation shim (src/ndis5/translate*.c,
+ * docs/ndis5.md "Running over the NDIS 6 stack"): the handle
+ * NdisRegisterProtocol returns is the shim's NdisProtocolHandle, so
+ * ndisbuf_stack_bind(Adapter, NdisProtocolHandle, &Binding) binds the 5.1
+ * protocol (its ProtocolBindAdapter runs and calls NdisOpenAdapter). The
+ * NdisBindingHandle NdisOpenAdapter gives the 5.1 protocol is the shim's own
+ * binding, not the NDIS 6 binding handle ndisbuf_stack_bind returns; the
+ * latter is what ndisbuf_stack_unbind takes.
+ *
+ * The shim handles pause and restart for the 5.1 protocol, which never
+ * sees them. Packets travel as NET_BUFFER_LISTs with one NET_BUFFER over
+ * the packet's own buffer chain (no copy); received NET_BUFFERs are
+ * indicated as packets whose buffers describe the NET_BUFFER's data (no
+ * copy either).
+ *
+ * Structure layouts and prototypes are those of Microsoft's NDIS 5.x
+ * reference pages. The role typedefs (PROTOCOL_SEND_COMPLETE, ...) are
+ * ndisbuf's names, following the NDIS 6 pattern of driver.h, for the
+ * function types the pages declare handlers with; the *_HANDLER pointer
+ * types are the pages' names.
+ */
+
+/* A counted 8-bit string (NdisOpenAdapter's AddressingInformation). */
+typedef struct _STRING {
+    USHORT Length;        /* bytes, without a terminating NUL */
+    USHORT MaximumLength; /* bytes of Buffer */
+    PCHAR Buffer;
+} STRING, *PSTRING, ANSI_STRING, *PANSI_STRING;
+
+/*
+ * An NDIS 5.x request (NdisRequest). The shim translates it into an
+ * NDIS_OID_REQUEST on the binding; the reserved areas are not used by it.
+ */
+typedef struct _NDIS_REQUEST {
+    UCHAR MacReserved[4 * sizeof(PVOID)];
+    NDIS_REQUEST_TYPE RequestType;
+    union _DATA {
+        struct _QUERY_INFORMATION {
+            NDIS_OID Oid;
+            PVOID InformationBuffer;
+            UINT InformationBufferLength;
+            UINT BytesWritten;
+            UINT BytesNeeded;
+        } QUERY_INFORMATION;
+        struct _SET_INFORMATION {
+            NDIS_OID Oid;
+            PVOID InformationBuffer;
+            UINT InformationBufferLength;
+            UINT BytesRead;
+            UINT BytesNeeded;
+        } SET_INFORMATION;
+    } DATA;
+    UCHAR NdisReserved[9 * sizeof(PVOID)];
+    union {
+        UCHAR CallMgrReserved[2 * sizeof(PVOID)];
+        UCHAR ProtocolReserved[2 * sizeof(PVOID)];
+    };
+    UCHAR MiniportReserved[2 * sizeof(PVOID)];
+} NDIS_REQUEST, *PNDIS_REQUEST;
+
+/* x64: MacReserved 0, RequestType 32, DATA 40 (32 bytes), NdisReserved 72 (72 bytes), then 16 + 16. */
+_Static_assert(offsetof(NDIS_REQUEST, RequestType) == 32, "NDIS_REQUEST.RequestType at 32");
+_Static_assert(offsetof(NDIS_REQUEST, DATA) == 40, "NDIS_REQUEST.DATA at 40");
+_Static_assert(offsetof(NDIS_REQUEST, DATA.QUERY_INFORMATION.BytesNeeded) == 64, "BytesNeeded at 64");
+_Static_assert(offsetof(NDIS_REQUEST, NdisReserved) == 72, "NDIS_REQUEST.NdisReserved at 72");
+_Static_assert(sizeof(NDIS_REQUEST) == 176, "NDIS_REQUEST is 176 bytes on x64");
+
+/* What a call manager registered (CoNDIS; declared for the characteristics only). */
+typedef struct _CO_ADDRESS_FAMILY CO_ADDRESS_FAMILY, *PCO_ADDRESS_FAMILY;
+
+/* ---- NDIS 5.x protocol handlers ---- */
+
+typedef VOID (PROTOCOL_OPEN_ADAPTER_COMPLETE)(NDIS_HANDLE ProtocolBindingContext, NDIS_STATUS Status,
+                                              NDIS_STATUS OpenErrorStatus);
+typedef PROTOCOL_OPEN_ADAPTER_COMPLETE(*OPEN_ADAPTER_COMPLETE_HANDLER);
+
+typedef VOID (PROTOCOL_CLOSE_ADAPTER_COMPLETE)(NDIS_HANDLE ProtocolBindingContext, NDIS_STATUS Status);
+typedef PROTOCOL_CLOSE_ADAPTER_COMPLETE(*CLOSE_ADAPTER_COMPLETE_HANDLER);
+
+typedef VOID (PROTOCOL_SEND_COMPLETE)(NDIS_HANDLE ProtocolBindingContext, PNDIS_PACKET Packet, NDIS_STATUS Status);
+typedef PROTOCOL_SEND_COMPLETE(*SEND_COMPLETE_HANDLER);
+
+typedef VOID (PROTOCOL_TRANSFER_DATA_COMPLETE)(NDIS_HANDLE ProtocolBindingContext, PNDIS_PACKET Packet,
+                                               NDIS_STATUS Status, UINT BytesTransferred);
+typedef PROTOCOL_TRANSFER_DATA_COMPLETE(*TRANSFER_DATA_COMPLETE_HANDLER);
+
+typedef VOID (PROTOCOL_RESET_COMPLETE)(NDIS_HANDLE ProtocolBindingContext, NDIS_STATUS Status);
+typedef PROTOCOL_RESET_COMPLETE(*RESET_COMPLETE_HANDLER);
+
+typedef VOID (PROTOCOL_REQUEST_COMPLETE)(NDIS_HANDLE ProtocolBindingContext, PNDIS_REQUEST NdisRequest,
+                                         NDIS_STATUS Status);
+typedef PROTOCOL_REQUEST_COMPLETE(*REQUEST_COMPLETE_HANDLER);
+
+typedef NDIS_STATUS (PROTOCOL_RECEIVE)(NDIS_HANDLE ProtocolBindingContext, NDIS_HANDLE MacReceiveContext,
+                                       PVOID HeaderBuffer, UINT HeaderBufferSize, PVOID LookAheadBuffer,
+                                       UINT LookaheadBufferSize, UINT PacketSize);
+typedef PROTOCOL_RECEIVE(*RECEIVE_HANDLER);
+
+typedef VOID (PROTOCOL_RECEIVE_COMPLETE)(NDIS_HANDLE ProtocolBindingContext);
+typedef PROTOCOL_RECEIVE_COMPLETE(*RECEIVE_COMPLETE_HANDLER);
+
+typedef VOID (PROTOCOL_STATUS)(NDIS_HANDLE ProtocolBindingContext, NDIS_STATUS GeneralStatus, PVOID StatusBuffer,
+                               UINT StatusBufferSize);
+typedef PROTOCOL_STATUS(*STATUS_HANDLER);
+
+typedef VOID (PROTOCOL_STATUS_COMPLETE)(NDIS_HANDLE ProtocolBindingContext);
+typedef PROTOCOL_STATUS_COMPLETE(*STATUS_COMPLETE_HANDLER);
+
+/* Returns how many NdisReturnPackets calls will give the packet back (0: done with it now). */
+typedef INT (PROTOCOL_RECEIVE_PACKET)(NDIS_HANDLE ProtocolBindingContext, PNDIS_PACKET Packet);
+typedef PROTOCOL_RECEIVE_PACKET(*RECEIVE_PACKET_HANDLER);
+
+typedef VOID (PROTOCOL_BIND_ADAPTER)(PNDIS_STATUS Status, NDIS_HANDLE BindContext, PNDIS_STRING DeviceName,
+                                     PVOID SystemSpecific1, PVOID SystemSpecific2);
+typedef PROTOCOL_BIND_ADAPTER(*BIND_HANDLER);
+
+typedef VOID (PROTOCOL_UNBIND_ADAPTER)(PNDIS_STATUS Status, NDIS_HANDLE ProtocolBindingContext,
+                                       NDIS_HANDLE UnbindContext);
+typedef PROTOCOL_UNBIND_ADAPTER(*UNBIND_HANDLER);
+
+typedef NDIS_STATUS (PROTOCOL_PNP_EVENT)(NDIS_HANDLE ProtocolBindingContext, PNET_PNP_EVENT NetPnPEvent);
+typedef PROTOCOL_PNP_EVENT(*PNP_EVENT_HANDLER);
+
+typedef VOID (PROTOCOL_UNLOAD)(VOID);
+typedef PROTOCOL_UNLOAD(*UNLOAD_PROTOCOL_HANDLER);
+
+/* CoNDIS handlers: declared for the layout; the shim runs connectionless protocols only. */
+typedef VOID (PROTOCOL_CO_SEND_COMPLETE)(NDIS_STATUS Status, NDIS_HANDLE ProtocolVcContext, PNDIS_PACKET Packet);
+typedef PROTOCOL_CO_SEND_COMPLETE(*CO_SEND_COMPLETE_HANDLER);
+
+/* (prototype not re-read from its page) */
+typedef VOID (PROTOCOL_CO_STATUS)(NDIS_HANDLE ProtocolBindingContext, NDIS_HANDLE ProtocolVcContext,
+                                  NDIS_STATUS GeneralStatus, PVOID StatusBuffer, UINT StatusBufferSize);
+typedef PROTOCOL_CO_STATUS(*CO_STATUS_HANDLER);
+
+/* (prototype not re-read from its page) */
+typedef UINT (PROTOCOL_CO_RECEIVE_PACKET)(NDIS_HANDLE ProtocolBindingContext, NDIS_HANDLE ProtocolVcContext,
+                                          PNDIS_PACKET Packet);
+typedef PROTOCOL_CO_RECEIVE_PACKET(*CO_RECEIVE_PACKET_HANDLER);
+
+typedef VOID (PROTOCOL_CO_AF_REGISTER_NOTIFY)(NDIS_HANDLE ProtocolBindingContext, PCO_ADDRESS_FAMILY AddressFamily);
+typedef PROTOCOL_CO_AF_REGISTER_NOTIFY(*CO_AF_REGISTER_NOTIFY_HANDLER);
+
+/*
+ * What an NDIS 5.x protocol registers: the members of the NDIS 5.x
+ * reference page, in its order (the NDIS 4.0 part up to UnloadHandler, the
+ * CoNDIS handlers of 5.0 after it). Members the pages of later WDKs add
+ * (a union with Flags over Reserved, reserved handler slots) are not on
+ * the reference page and are left out.
+ */
+typedef struct _NDIS_PROTOCOL_CHARACTERISTICS {
+    UCHAR MajorNdisVersion; /* 4 or 5 */
+    UCHAR MinorNdisVersion; /* 0, or 1 for NDIS 5.1 */
+    UINT Reserved;
+    OPEN_ADAPTER_COMPLETE_HANDLER OpenAdapterCompleteHandler;
+    CLOSE_ADAPTER_COMPLETE_HANDLER CloseAdapterCompleteHandler;
+    SEND_COMPLETE_HANDLER SendCompleteHandler;
+    TRANSFER_DATA_COMPLETE_HANDLER TransferDataCompleteHandler;
+    RESET_COMPLETE_HANDLER ResetCompleteHandler;
+    REQUEST_COMPLETE_HANDLER RequestCompleteHandler;
+    RECEIVE_HANDLER ReceiveHandler;
+    RECEIVE_COMPLETE_HANDLER ReceiveCompleteHandler;
+    STATUS_HANDLER StatusHandler;
+    STATUS_COMPLETE_HANDLER StatusCompleteHandler;
+    NDIS_STRING Name;
+    /* MajorNdisVersion 4 or 5 */
+    RECEIVE_PACKET_HANDLER ReceivePacketHandler;
+    BIND_HANDLER BindAdapterHandler;
+    UNBIND_HANDLER UnbindAdapterHandler;
+    PNP_EVENT_HANDLER PnPEventHandler;
+    UNLOAD_PROTOCOL_HANDLER UnloadHandler;
+    /* MajorNdisVersion 5 */
+    CO_SEND_COMPLETE_HANDLER CoSendCompleteHandler;
+    CO_STATUS_HANDLER CoStatusHandler;
+    CO_RECEIVE_PACKET_HANDLER CoReceivePacketHandler;
+    CO_AF_REGISTER_NOTIFY_HANDLER CoAfRegisterNotifyHandler;
+} NDIS_PROTOCOL_CHARACTERISTICS, *PNDIS_PROTOCOL_CHARACTERISTICS;
+
+/* The bytes NdisRegisterProtocol needs for each MajorNdisVersion (value: not on the reference page). */
+#define NDIS40_PROTOCOL_CHARACTERISTICS_SIZE \
+    RTL_SIZEOF_THROUGH_FIELD(NDIS_PROTOCOL_CHARACTERISTICS, UnloadHandler)
+#define NDIS50_PROTOCOL_CHARACTERISTICS_SIZE sizeof(NDIS_PROTOCOL_CHARACTERISTICS)
+
+/* x64: ten handlers from 8, Name at 88, ReceivePacketHandler at 104, the Co handlers from 144. */
+_Static_assert(offsetof(NDIS_PROTOCOL_CHARACTERISTICS, Reserved) == 4, "5.x chars: Reserved at 4");
+_Static_assert(offsetof(NDIS_PROTOCOL_CHARACTERISTICS, OpenAdapterCompleteHandler) == 8,
+               "5.x chars: OpenAdapterCompleteHandler at 8");
+_Static_assert(offsetof(NDIS_PROTOCOL_CHARACTERISTICS, Name) == 88, "5.x chars: Name at 88");
+_Static_assert(offsetof(NDIS_PROTOCOL_CHARACTERISTICS, ReceivePacketHandler) == 104,
+               "5.x chars: ReceivePacketHandler at 104");
+_Static_assert(NDIS40_PROTOCOL_CHARACTERISTICS_SIZE == 144, "NDIS 4.0 characteristics: 144 bytes");
+_Static_assert(NDIS50_PROTOCOL_CHARACTERISTICS_SIZE == 176, "NDIS 5.x characteristics: 176 bytes");
+
+/* ---- registration ---- */
+
+/*
+ * NdisRegisterProtocol: registers an NDIS 4.0 or 5.x protocol. The shim
+ * copies the first CharacteristicsLength bytes of ProtocolCharacteristics
+ * (at most the structure; the rest counts as NULL) and registers itself
+ * with NdisRegisterProtocolDriver under the protocol's Name; *NdisProtocolHandle
+ * is that NDIS 6 protocol handle, which ndisbuf_stack_bind takes.
+ * Requirements (ndisbuf): Name not empty, BindAdapterHandler,
+ * UnbindAdapterHandler, SendCompleteHandler, and ReceivePacketHandler or
+ * ReceiveHandler. Every other handler is optional and called when present.
+ * On failure *NdisProtocolHandle is NULL and *Status one of:
+ * NDIS_STATUS_BAD_VERSION (MajorNdisVersion not 4 or 5),
+ * NDIS_STATUS_BAD_CHARACTERISTICS (CharacteristicsLength below the
+ * version's size, a required handler or the Name missing, a NULL pointer),
+ * NDIS_STATUS_RESOURCES; a diagnostic names the cause. Status must not be
+ * NULL (diagnostic, nothing done).
+ */
+NDISBUF_API VOID NdisRegisterProtocol(PNDIS_STATUS Status, PNDIS_HANDLE NdisProtocolHandle,
+                                      PNDIS_PROTOCOL_CHARACTERISTICS ProtocolCharacteristics,
+                                      UINT CharacteristicsLength);
+
+/*
+ * NdisDeregisterProtocol: unbinds every binding of the protocol (its
+ * ProtocolUnbindAdapter runs for each, as for ndisbuf_stack_unbind) and
+ * releases the registration. *Status is NDIS_STATUS_SUCCESS, or
+ * NDIS_STATUS_FAILURE for a handle NdisRegisterProtocol did not give, or
+ * when called from inside a handler of a stack operation (it would wait
+ * for itself; diagnostic). The handle is invalid afterwards.
+ */
+NDISBUF_API VOID NdisDeregisterProtocol(PNDIS_STATUS Status, NDIS_HANDLE NdisProtocolHandle);
+
+/* ---- binding ---- */
+
+/*
+ * NdisOpenAdapter: from ProtocolBindAdapter (or before NdisCompleteBindAdapter
+ * of a bind that pended), opens the adapter named AdapterName (the
+ * DeviceName the bind handler got, compared by content). The shim opens
+ * the NDIS 6 binding (NdisOpenAdapterEx with the bind's context) and
+ * creates its pools; it never pends, so ProtocolOpenAdapterComplete is
+ * not called. On success *Status is NDIS_STATUS_SUCCESS,
+ * *NdisBindingHandle the binding for NdisSend & co. and
+ * *SelectedMediumIndex the index of the adapter's medium in MediumArray.
+ * On failure *Status is NDIS_STATUS_ADAPTER_NOT_FOUND (no bind of this
+ * protocol to that adapter in progress), NDIS_STATUS_UNSUPPORTED_MEDIA,
+ * NDIS_STATUS_RESOURCES or NDIS_STATUS_OPEN_FAILED (a bad argument), with
+ * a diagnostic; *OpenErrorStatus repeats it. OpenOptions and
+ * AddressingInformation are accepted and ignored.
+ */
+NDISBUF_API VOID NdisOpenAdapter(PNDIS_STATUS Status, PNDIS_STATUS OpenErrorStatus, PNDIS_HANDLE NdisBindingHandle,
+                                 PUINT SelectedMediumIndex, PNDIS_MEDIUM MediumArray, UINT MediumArraySize,
+                                 NDIS_HANDLE NdisProtocolHandle, NDIS_HANDLE ProtocolBindingContext,
+                                 PNDIS_STRING AdapterName, UINT OpenOptions, PSTRING AddressingInformation);
+
+/*
+ * NdisCloseAdapter: from ProtocolUnbindAdapter (or from a bind that fails
+ * after its open), closes the binding: NdisCloseAdapterEx, and the shim's
+ * pools are released. Never pends (ProtocolCloseAdapterComplete is not
+ * called); *Status is NDIS_STATUS_SUCCESS. Called anywhere else, or on a
+ * handle that is not an open binding, *Status is NDIS_STATUS_FAILURE with
+ * a diagnostic and nothing changes (an NDIS 6 stack unbinds through
+ * ndisbuf_stack_unbind).
+ */
+NDISBUF_API VOID NdisCloseAdapter(PNDIS_STATUS Status, NDIS_HANDLE NdisBindingHandle);
+
+/*
+ * NdisCompleteBindAdapter: finishes a ProtocolBindAdapter that set
+ * NDIS_STATUS_PENDING. BindAdapterContext is the BindContext the handler
+ * got; Status the bind's result (success needs a successful
+ * NdisOpenAdapter first); OpenStatus is recorded only. May be called from
+ * any thread, also before the handler has returned. A context with no
+ * bind pending gets a diagnostic and nothing else.
+ */
+NDISBUF_API VOID NdisCompleteBindAdapter(NDIS_HANDLE BindAdapterContext, NDIS_STATUS Status, NDIS_STATUS OpenStatus);
+
+/*
+ * NdisCompleteUnbindAdapter: finishes a ProtocolUnbindAdapter that set
+ * NDIS_STATUS_PENDING. UnbindAdapterContext is the UnbindContext the
+ * handler got (the ProtocolBindingContext is accepted too, as an older page
+ * names it); Status is always NDIS_STATUS_SUCCESS. Any thread; the handle
+ * is invalid on return.
+ */
+NDISBUF_API VOID NdisCompleteUnbindAdapter(NDIS_HANDLE UnbindAdapterContext, NDIS_STATUS Status);
+
+/* ---- data ---- */
+
+/*
+ * NdisSend: sends one packet. The packet travels down as an NBL with one
+ * NET_BUFFER over the packet's own buffer chain (no copy); the packet and
+ * its buffers belong to NDIS until the protocol's ProtocolSendComplete is
+ * called with this packet and the send's status (possibly before NdisSend
+ * returns, on any thread). *Status is always NDIS_STATUS_PENDING: every
+ * packet handed to NdisSend completes through ProtocolSendComplete, also
+ * when it fails (NDIS_STATUS_CLOSING once the binding is unbinding,
+ * NDIS_STATUS_INVALID_PACKET for a packet with no data,
+ * NDIS_STATUS_RESOURCES). While the stack is paused, packets are queued in
+ * order and sent when it restarts (docs/ndis5.md). A NULL packet or a
+ * handle that is not an open binding: a diagnostic, *Status
+ * NDIS_STATUS_INVALID_PACKET or NDIS_STATUS_CLOSING, and no completion.
+ */
+NDISBUF_API VOID NdisSend(PNDIS_STATUS Status, NDIS_HANDLE NdisBindingHandle, PNDIS_PACKET Packet);
+
+/*
+ * NdisSendPackets: NdisSend for NumberOfPackets packets, sent down as one
+ * NBL chain in array order. Each packet's OOB Status reads
+ * NDIS_STATUS_PENDING until it completes, through ProtocolSendComplete,
+ * with its own status (also set in its OOB Status). NULL entries are
+ * skipped with a diagnostic; a handle that is not an open binding (or a
+ * NULL array) is a diagnostic and no packet is taken or completed.
+ */
+NDISBUF_API VOID NdisSendPackets(NDIS_HANDLE NdisBindingHandle, PPNDIS_PACKET PacketArray, UINT NumberOfPackets);
+
+/*
+ * NdisReturnPackets: gives back received packets that ProtocolReceivePacket
+ * kept (returned a count above 0): each call counts one return per packet;
+ * when a packet's count reaches zero its descriptor and buffers go back to
+ * the shim, and the received NBL goes back down (NdisReturnNetBufferLists)
+ * once all its packets are back. A packet the shim did not indicate, or
+ * one returned more often than announced: a diagnostic, and it is skipped.
+ */
+NDISBUF_API VOID NdisReturnPackets(PNDIS_PACKET *PacketsToReturn, UINT NumberOfPackets);
+
+/*
+ * NdisGetReceivedPacket: from ProtocolReceive, the packet behind the
+ * indication (MacContext is its MacReceiveContext): read-only and valid
+ * until ProtocolReceive returns. NULL with a diagnostic for any other
+ * context.
+ */
+NDISBUF_API PNDIS_PACKET NdisGetReceivedPacket(NDIS_HANDLE NdisBindingHandle, NDIS_HANDLE MacContext);
+
+/* ---- requests ---- */
+
+/*
+ * NdisRequest: a query (NdisRequestQueryInformation, NdisRequestQueryStatistics)
+ * or set (NdisRequestSetInformation) request, translated into an
+ * NDIS_OID_REQUEST on the NDIS 6 binding. When it completes at once,
+ * *Status is its status and BytesWritten / BytesRead / BytesNeeded are
+ * filled in; when it pends, *Status is NDIS_STATUS_PENDING and
+ * ProtocolRequestComplete follows with the request, filled in the same way.
+ * The request must stay valid until then. Other request types:
+ * NDIS_STATUS_NOT_SUPPORTED; no memory: NDIS_STATUS_RESOURCES; a handle that
+ * is not an open binding: NDIS_STATUS_CLOSING (each with a diagnostic).
+ */
+NDISBUF_API VOID NdisRequest(PNDIS_STATUS Status, NDIS_HANDLE NdisBindingHandle, PNDIS_REQUEST NdisRequest);
 
 #ifdef __cplusplus
 }
