@@ -36,27 +36,25 @@ static long count_source(PNET_BUFFER_LIST chain, const stack_layer *layer)
     return n;
 }
 
-/* The first NBL whose SourceHandle is not `source`, or NULL. */
-static PNET_BUFFER_LIST foreign_source(PNET_BUFFER_LIST chain, const stack_layer *source)
+/* The chain's length, in the same pass its first NBL not from `source` (or NULL). */
+static ULONG chain_length_from(PNET_BUFFER_LIST chain, const stack_layer *source, PNET_BUFFER_LIST *foreign)
 {
-    for (; chain; chain = chain->Next)
-        if (chain->SourceHandle != (NDIS_HANDLE)source)
-            return chain;
-    return NULL;
+    ULONG n = 0;
+    *foreign = NULL;
+    for (; chain; chain = chain->Next, n++)
+        if (chain->SourceHandle != (NDIS_HANDLE)source && !*foreign)
+            *foreign = chain;
+    return n;
 }
 
-static bool source_handles_ok(PNET_BUFFER_LIST chain, const stack_layer *source, const char *function)
+static void report_source_handle(PNET_BUFFER_LIST bad, const stack_layer *source, const char *function)
 {
-    PNET_BUFFER_LIST bad = foreign_source(chain, source);
-    if (!bad)
-        return true;
     char who[160];
     ULONG_PTR p[4] = {(ULONG_PTR)bad, (ULONG_PTR)bad->SourceHandle, (ULONG_PTR)source, 0};
     vf_report(NDISBUF_REPORT_SOURCE_HANDLE, function, bad, p,
               "NBL %p has SourceHandle %p; the %s must set it to its own handle %p before giving it away, "
               "or it cannot come back. Nothing was sent.",
               (void *)bad, bad->SourceHandle, stack_layer_describe(source, who, sizeof who), (void *)source);
-    return false;
 }
 
 static void set_status(PNET_BUFFER_LIST chain, NDIS_STATUS status)
@@ -272,12 +270,10 @@ static void indicate_up(stack_adapter *a, ULONG indicator, PNET_BUFFER_LIST chai
     indicate_to_bindings(a, indicator, chain, port, n, flags);
 }
 
-static ULONG checked_count(PNET_BUFFER_LIST chain, ULONG claimed, const char *function)
+static void count_matches(ULONG n, ULONG claimed, const char *function)
 {
-    ULONG n = chain_length(chain);
     if (n != claimed)
         vf_diagnostic(function, "NumberOfNetBufferLists is %u but the chain has %u NBLs; using %u", claimed, n, n);
-    return n;
 }
 
 /* ---- the NDIS calls ---- */
@@ -287,12 +283,17 @@ VOID NdisSendNetBufferLists(NDIS_HANDLE NdisBindingHandle, PNET_BUFFER_LIST NetB
 {
     static const char fn[] = "NdisSendNetBufferLists";
     stack_layer *b = stack_layer_fast(NdisBindingHandle, STACK_KIND_PROTOCOL, fn, "NdisBindingHandle");
-    if (!b || !NetBufferLists || !source_handles_ok(NetBufferLists, b, fn)) {
-        if (b && !NetBufferLists)
+    if (!b || !NetBufferLists) {
+        if (b)
             vf_diagnostic(fn, "NetBufferLists is NULL");
         return;
     }
-    long n = (long)chain_length(NetBufferLists);
+    PNET_BUFFER_LIST foreign;
+    long n = (long)chain_length_from(NetBufferLists, b, &foreign);
+    if (foreign) {
+        report_source_handle(foreign, b, fn);
+        return;
+    }
     stack_count_add(&b->sends_out, n);
     if (!sends_allowed(b)) {
         set_status(NetBufferLists, NDIS_STATUS_PAUSED);
@@ -356,12 +357,18 @@ VOID NdisMIndicateReceiveNetBufferLists(NDIS_HANDLE MiniportAdapterHandle, PNET_
 {
     static const char fn[] = "NdisMIndicateReceiveNetBufferLists";
     stack_layer *m = stack_layer_fast(MiniportAdapterHandle, STACK_KIND_MINIPORT, fn, "MiniportAdapterHandle");
-    if (!m || !NetBufferList || !source_handles_ok(NetBufferList, m, fn)) {
-        if (m && !NetBufferList)
+    if (!m || !NetBufferList) {
+        if (m)
             vf_diagnostic(fn, "NetBufferList is NULL");
         return;
     }
-    ULONG n = checked_count(NetBufferList, NumberOfNetBufferLists, fn);
+    PNET_BUFFER_LIST foreign;
+    ULONG n = chain_length_from(NetBufferList, m, &foreign);
+    if (foreign) {
+        report_source_handle(foreign, m, fn);
+        return;
+    }
+    count_matches(n, NumberOfNetBufferLists, fn);
     bool keeps = (ReceiveFlags & NDIS_RECEIVE_FLAGS_RESOURCES) != 0;
     if (!keeps)
         stack_count_add(&m->receives_out, (long)n);
@@ -383,7 +390,8 @@ VOID NdisFIndicateReceiveNetBufferLists(NDIS_HANDLE NdisFilterHandle, PNET_BUFFE
             vf_diagnostic(fn, "NetBufferLists is NULL");
         return;
     }
-    ULONG n = checked_count(NetBufferLists, NumberOfNetBufferLists, fn);
+    ULONG n = chain_length(NetBufferLists);
+    count_matches(n, NumberOfNetBufferLists, fn);
     if (!(ReceiveFlags & NDIS_RECEIVE_FLAGS_RESOURCES))
         stack_count_add(&f->receives_out, count_source(NetBufferLists, f));
     if (stack_state(f) != NdisbufStateRunning) {
