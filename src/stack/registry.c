@@ -321,10 +321,16 @@ NDIS_STATUS NdisRegisterProtocolDriver(NDIS_HANDLE ProtocolDriverContext, PNDIS_
 
 /* ---- layers and adapters ---- */
 
-static void live_add(stack_layer *layer)
+/* False when the registry is full (the layer then cannot be created). */
+static bool live_add(stack_layer *layer)
 {
-    if (live_layer_count < sizeof live_layers / sizeof live_layers[0])
-        live_layers[live_layer_count++] = layer;
+    if (live_layer_count >= sizeof live_layers / sizeof live_layers[0]) {
+        vf_diagnostic("ndisbuf_stack", "%u adapters, filter modules and bindings already exist",
+                      (unsigned)live_layer_count);
+        return false;
+    }
+    live_layers[live_layer_count++] = layer;
+    return true;
 }
 
 static void live_remove(stack_layer *layer)
@@ -356,9 +362,14 @@ stack_layer *stack_layer_new(stack_kind kind, stack_adapter *adapter, stack_driv
         return NULL;
     layer_init(l, kind, adapter, driver);
     pthread_mutex_lock(&stack_lock);
-    live_add(l);
+    bool added = live_add(l);
+    if (!added) {
+        l->magic = DEAD_MAGIC;
+        l->next_retired = retired_layers;
+        retired_layers = l;
+    }
     pthread_mutex_unlock(&stack_lock);
-    return l;
+    return added ? l : NULL;
 }
 
 void stack_layer_retire(stack_layer *layer)
@@ -391,12 +402,18 @@ stack_adapter *stack_adapter_new(stack_driver *driver, const char *name)
     a->ndis_name.Length = (USHORT)(n * sizeof(WCHAR));
     a->ndis_name.MaximumLength = (USHORT)sizeof a->wide_name;
     pthread_mutex_lock(&stack_lock);
-    a->if_index = next_if_index++;
-    live_add(&a->miniport);
-    a->next = adapters;
-    adapters = a;
+    bool added = live_add(&a->miniport);
+    if (added) {
+        a->if_index = next_if_index++;
+        a->next = adapters;
+        adapters = a;
+    } else {
+        a->miniport.magic = DEAD_MAGIC;
+        a->next = retired_adapters;
+        retired_adapters = a;
+    }
     pthread_mutex_unlock(&stack_lock);
-    return a;
+    return added ? a : NULL;
 }
 
 void stack_adapter_retire(stack_adapter *adapter)
