@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fdport.h"
+#include "mphelp.h"
 
 /* Sends taken off the queue, and the frames of theirs not yet transmitted. */
 typedef struct _FDPORT_SEND_BATCH {
@@ -104,18 +105,7 @@ static ULONG FdportTakeReceives(PFDPORT_ADAPTER Adapter, PFDPORT_FRAME Frames, P
 /* Allocates the adapter's receive NBLs, each with its own NB, MDL and data. */
 NDIS_STATUS FdportAllocateReceives(PFDPORT_ADAPTER Adapter)
 {
-    NET_BUFFER_LIST_POOL_PARAMETERS Parameters;
-
-    NdisZeroMemory(&Parameters, sizeof(Parameters));
-    Parameters.Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
-    Parameters.Header.Revision = NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1;
-    Parameters.Header.Size = NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1;
-    Parameters.ProtocolId = NDIS_PROTOCOL_ID_DEFAULT;
-    Parameters.fAllocateNetBuffer = TRUE;
-    Parameters.PoolTag = FDPORT_POOL_TAG;
-    Parameters.DataSize = FDPORT_BUFFER_SIZE;
-
-    Adapter->ReceivePool = NdisAllocateNetBufferListPool(Adapter->MiniportAdapterHandle, &Parameters);
+    Adapter->ReceivePool = MpAllocateReceivePool(Adapter->MiniportAdapterHandle, FDPORT_POOL_TAG, FDPORT_BUFFER_SIZE);
     if (Adapter->ReceivePool == NULL)
         return NDIS_STATUS_RESOURCES;
     for (ULONG i = 0; i < FDPORT_RECEIVE_COUNT; i++) {
@@ -270,18 +260,6 @@ static VOID FdportTransmitChain(PFDPORT_ADAPTER Adapter, PNET_BUFFER_LIST Chain)
 /* Receive (the adapter's thread)                                          */
 /* ====================================================================== */
 
-/*
- * Clears the out-of-band information an overlying driver may have left on
- * a returned receive NBL. The slots are nearly always NULL already, so
- * they are tested rather than all rewritten for every frame.
- */
-static VOID FdportClearInfo(PNET_BUFFER_LIST Nbl)
-{
-    for (ULONG i = 0; i < MaxNetBufferListInfo; i++)
-        if (Nbl->NetBufferListInfo[i] != NULL)
-            Nbl->NetBufferListInfo[i] = NULL;
-}
-
 /* Resets a recycled receive NBL to describe the frame received into its buffer. */
 static VOID FdportPrepareReceive(PFDPORT_ADAPTER Adapter, PFDPORT_FRAME Frame)
 {
@@ -293,7 +271,7 @@ static VOID FdportPrepareReceive(PFDPORT_ADAPTER Adapter, PFDPORT_FRAME Frame)
     Nbl->Flags = 0;
     Nbl->NblFlags = 0;
     NET_BUFFER_LIST_STATUS(Nbl) = NDIS_STATUS_SUCCESS;
-    FdportClearInfo(Nbl);
+    MpClearInfo(Nbl);
     NET_BUFFER_LIST_INFO(Nbl, NetBufferListProtocolId) = ProtocolId;
     NET_BUFFER_DATA_OFFSET(Nb) = Frame->Offset; /* the unused headroom is back-fill */
     NET_BUFFER_CURRENT_MDL(Nb) = NET_BUFFER_FIRST_MDL(Nb);

@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 
 #include "fdport.h"
+#include "mphelp.h"
 
 /* What FdportOidRequest answers: OID_GEN_SUPPORTED_LIST and the general attributes' list. */
 static const NDIS_OID FdportSupportedOids[] = {
@@ -24,31 +25,6 @@ static const NDIS_OID FdportSupportedOids[] = {
     OID_GEN_RCV_NO_BUFFER,         OID_802_3_PERMANENT_ADDRESS,  OID_802_3_CURRENT_ADDRESS,
     OID_802_3_MAXIMUM_LIST_SIZE,   OID_802_3_MULTICAST_LIST,
 };
-
-/* Copies a query's answer out, or says how many bytes it needs. */
-static NDIS_STATUS FdportAnswerQuery(PNDIS_OID_REQUEST Request, const VOID *Data, ULONG Length)
-{
-    Request->DATA.QUERY_INFORMATION.BytesWritten = 0;
-    if (Request->DATA.QUERY_INFORMATION.InformationBufferLength < Length) {
-        Request->DATA.QUERY_INFORMATION.BytesNeeded = Length;
-        return NDIS_STATUS_BUFFER_TOO_SHORT;
-    }
-    NdisMoveMemory(Request->DATA.QUERY_INFORMATION.InformationBuffer, Data, Length);
-    Request->DATA.QUERY_INFORMATION.BytesWritten = Length;
-    Request->DATA.QUERY_INFORMATION.BytesNeeded = 0;
-    return NDIS_STATUS_SUCCESS;
-}
-
-/* Answers a statistics counter: a ULONG64, or its low ULONG in a 4-byte buffer (as documented). */
-static NDIS_STATUS FdportAnswerCounter(PNDIS_OID_REQUEST Request, _Atomic ULONG64 *Statistic)
-{
-    ULONG64 Counter = atomic_load_explicit(Statistic, memory_order_relaxed);
-    ULONG Low = (ULONG)Counter;
-
-    if (Request->DATA.QUERY_INFORMATION.InformationBufferLength == sizeof(ULONG))
-        return FdportAnswerQuery(Request, &Low, sizeof(Low));
-    return FdportAnswerQuery(Request, &Counter, sizeof(Counter));
-}
 
 /* The link state, read from the interface's flags now. */
 static VOID FdportLinkState(PFDPORT_ADAPTER Adapter, PNDIS_LINK_STATE LinkState)
@@ -96,7 +72,7 @@ static NDIS_STATUS FdportQueryUlong(PFDPORT_ADAPTER Adapter, PNDIS_OID_REQUEST R
     case OID_802_3_MAXIMUM_LIST_SIZE: Value = FDPORT_MULTICAST_LIST_SIZE; break;
     default: return NDIS_STATUS_NOT_SUPPORTED;
     }
-    return FdportAnswerQuery(Request, &Value, sizeof(Value));
+    return MpAnswerQuery(Request, &Value, sizeof(Value));
 }
 
 /* MiniportOidRequest, query side. */
@@ -106,41 +82,27 @@ static NDIS_STATUS FdportQuery(PFDPORT_ADAPTER Adapter, PNDIS_OID_REQUEST Reques
 
     switch (Request->DATA.QUERY_INFORMATION.Oid) {
     case OID_GEN_SUPPORTED_LIST:
-        return FdportAnswerQuery(Request, FdportSupportedOids, sizeof(FdportSupportedOids));
+        return MpAnswerQuery(Request, FdportSupportedOids, sizeof(FdportSupportedOids));
     case OID_802_3_PERMANENT_ADDRESS:
     case OID_802_3_CURRENT_ADDRESS:
-        return FdportAnswerQuery(Request, Adapter->MacAddress, sizeof(Adapter->MacAddress));
+        return MpAnswerQuery(Request, Adapter->MacAddress, sizeof(Adapter->MacAddress));
     case OID_GEN_LINK_STATE:
         FdportLinkState(Adapter, &LinkState);
-        return FdportAnswerQuery(Request, &LinkState, sizeof(LinkState));
-    case OID_GEN_XMIT_OK: return FdportAnswerCounter(Request, &Adapter->FramesTransmitted);
-    case OID_GEN_RCV_OK: return FdportAnswerCounter(Request, &Adapter->FramesReceived);
-    case OID_GEN_XMIT_ERROR: return FdportAnswerCounter(Request, &Adapter->TransmitErrors);
-    case OID_GEN_RCV_ERROR: return FdportAnswerCounter(Request, &Adapter->ReceiveErrors);
-    case OID_GEN_RCV_NO_BUFFER: return FdportAnswerCounter(Request, &Adapter->ReceiveNoBuffer);
+        return MpAnswerQuery(Request, &LinkState, sizeof(LinkState));
+    case OID_GEN_XMIT_OK: return MpAnswerCounter(Request, &Adapter->FramesTransmitted);
+    case OID_GEN_RCV_OK: return MpAnswerCounter(Request, &Adapter->FramesReceived);
+    case OID_GEN_XMIT_ERROR: return MpAnswerCounter(Request, &Adapter->TransmitErrors);
+    case OID_GEN_RCV_ERROR: return MpAnswerCounter(Request, &Adapter->ReceiveErrors);
+    case OID_GEN_RCV_NO_BUFFER: return MpAnswerCounter(Request, &Adapter->ReceiveNoBuffer);
     default: return FdportQueryUlong(Adapter, Request);
     }
-}
-
-/* Reads the ULONG a set carries, or says it needs one. */
-static NDIS_STATUS FdportReadUlong(PNDIS_OID_REQUEST Request, PULONG Value)
-{
-    Request->DATA.SET_INFORMATION.BytesRead = 0;
-    if (Request->DATA.SET_INFORMATION.InformationBufferLength < sizeof(ULONG)) {
-        Request->DATA.SET_INFORMATION.BytesNeeded = sizeof(ULONG);
-        return NDIS_STATUS_INVALID_LENGTH;
-    }
-    NdisMoveMemory(Value, Request->DATA.SET_INFORMATION.InformationBuffer, sizeof(ULONG));
-    Request->DATA.SET_INFORMATION.BytesRead = sizeof(ULONG);
-    Request->DATA.SET_INFORMATION.BytesNeeded = 0;
-    return NDIS_STATUS_SUCCESS;
 }
 
 /* Sets the packet filter: remembered, and its PROMISCUOUS bit switches promiscuous mode. */
 static NDIS_STATUS FdportSetPacketFilter(PFDPORT_ADAPTER Adapter, PNDIS_OID_REQUEST Request)
 {
     ULONG Filter = 0;
-    NDIS_STATUS Status = FdportReadUlong(Request, &Filter);
+    NDIS_STATUS Status = MpReadUlong(Request, &Filter);
     BOOLEAN Promiscuous = (Filter & NDIS_PACKET_TYPE_PROMISCUOUS) != 0;
 
     if (Status != NDIS_STATUS_SUCCESS)
@@ -168,7 +130,7 @@ static NDIS_STATUS FdportSet(PFDPORT_ADAPTER Adapter, PNDIS_OID_REQUEST Request)
     case OID_GEN_CURRENT_PACKET_FILTER:
         return FdportSetPacketFilter(Adapter, Request);
     case OID_GEN_CURRENT_LOOKAHEAD:
-        Status = FdportReadUlong(Request, &Value);
+        Status = MpReadUlong(Request, &Value);
         if (Status == NDIS_STATUS_SUCCESS && Value > Adapter->Mtu)
             return NDIS_STATUS_INVALID_DATA;
         if (Status == NDIS_STATUS_SUCCESS)

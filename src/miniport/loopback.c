@@ -36,6 +36,8 @@
 
 #include <ndis.h>
 
+#include "mphelp.h" /* OID answers and receive pools, shared with fdport */
+
 #define LOOPBACK_MTU 1500
 #define LOOPBACK_HEADER_SIZE 14 /* destination, source, EtherType */
 #define LOOPBACK_MAX_FRAME (LOOPBACK_MTU + LOOPBACK_HEADER_SIZE)
@@ -172,18 +174,7 @@ static VOID LoopbackTakeSpares(PLOOPBACK_ADAPTER Adapter, PLOOPBACK_RECEIVE_BATC
 /* Allocates the adapter's receive NBLs, each with its own NB, MDL and data. */
 static NDIS_STATUS LoopbackAllocateReceives(PLOOPBACK_ADAPTER Adapter)
 {
-    NET_BUFFER_LIST_POOL_PARAMETERS Parameters;
-
-    NdisZeroMemory(&Parameters, sizeof(Parameters));
-    Parameters.Header.Type = NDIS_OBJECT_TYPE_DEFAULT;
-    Parameters.Header.Revision = NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1;
-    Parameters.Header.Size = NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1;
-    Parameters.ProtocolId = NDIS_PROTOCOL_ID_DEFAULT;
-    Parameters.fAllocateNetBuffer = TRUE;
-    Parameters.PoolTag = LOOPBACK_POOL_TAG;
-    Parameters.DataSize = LOOPBACK_BUFFER_SIZE;
-
-    Adapter->ReceivePool = NdisAllocateNetBufferListPool(Adapter->MiniportAdapterHandle, &Parameters);
+    Adapter->ReceivePool = MpAllocateReceivePool(Adapter->MiniportAdapterHandle, LOOPBACK_POOL_TAG, LOOPBACK_BUFFER_SIZE);
     if (Adapter->ReceivePool == NULL)
         return NDIS_STATUS_RESOURCES;
     for (ULONG i = 0; i < LOOPBACK_RECEIVE_COUNT; i++) {
@@ -252,18 +243,6 @@ static PNET_BUFFER_LIST LoopbackNextReceive(PLOOPBACK_ADAPTER Adapter, PLOOPBACK
     return Nbl;
 }
 
-/*
- * Clears the out-of-band information an overlying driver may have left on
- * a returned receive NBL. The slots are nearly always NULL already, so
- * they are tested rather than all rewritten for every frame.
- */
-static VOID LoopbackClearInfo(PNET_BUFFER_LIST Nbl)
-{
-    for (ULONG i = 0; i < MaxNetBufferListInfo; i++)
-        if (Nbl->NetBufferListInfo[i] != NULL)
-            Nbl->NetBufferListInfo[i] = NULL;
-}
-
 /* Resets a recycled receive NBL to describe Length bytes from the start of its buffer. */
 static VOID LoopbackPrepareReceive(PLOOPBACK_ADAPTER Adapter, PNET_BUFFER_LIST Nbl, ULONG Length)
 {
@@ -274,7 +253,7 @@ static VOID LoopbackPrepareReceive(PLOOPBACK_ADAPTER Adapter, PNET_BUFFER_LIST N
     Nbl->Flags = 0;
     Nbl->NblFlags = 0;
     NET_BUFFER_LIST_STATUS(Nbl) = NDIS_STATUS_SUCCESS;
-    LoopbackClearInfo(Nbl);
+    MpClearInfo(Nbl);
     NET_BUFFER_LIST_INFO(Nbl, NetBufferListProtocolId) = ProtocolId;
     NET_BUFFER_DATA_OFFSET(Nb) = 0;
     NET_BUFFER_CURRENT_MDL(Nb) = NET_BUFFER_FIRST_MDL(Nb);
@@ -534,31 +513,6 @@ static VOID LoopbackCancelSend(NDIS_HANDLE MiniportAdapterContext, PVOID CancelI
 /* OID requests                                                            */
 /* ====================================================================== */
 
-/* Copies a query's answer out, or says how many bytes it needs. */
-static NDIS_STATUS LoopbackAnswerQuery(PNDIS_OID_REQUEST Request, const VOID *Data, ULONG Length)
-{
-    Request->DATA.QUERY_INFORMATION.BytesWritten = 0;
-    if (Request->DATA.QUERY_INFORMATION.InformationBufferLength < Length) {
-        Request->DATA.QUERY_INFORMATION.BytesNeeded = Length;
-        return NDIS_STATUS_BUFFER_TOO_SHORT;
-    }
-    NdisMoveMemory(Request->DATA.QUERY_INFORMATION.InformationBuffer, Data, Length);
-    Request->DATA.QUERY_INFORMATION.BytesWritten = Length;
-    Request->DATA.QUERY_INFORMATION.BytesNeeded = 0;
-    return NDIS_STATUS_SUCCESS;
-}
-
-/* Answers a statistics counter: a ULONG64, or its low ULONG in a 4-byte buffer (as documented). */
-static NDIS_STATUS LoopbackAnswerCounter(PNDIS_OID_REQUEST Request, _Atomic ULONG64 *Statistic)
-{
-    ULONG64 Counter = atomic_load_explicit(Statistic, memory_order_relaxed);
-    ULONG Low = (ULONG)Counter;
-
-    if (Request->DATA.QUERY_INFORMATION.InformationBufferLength == sizeof(ULONG))
-        return LoopbackAnswerQuery(Request, &Low, sizeof(Low));
-    return LoopbackAnswerQuery(Request, &Counter, sizeof(Counter));
-}
-
 /* The link state: always connected, full duplex. */
 static VOID LoopbackLinkState(PNDIS_LINK_STATE LinkState)
 {
@@ -595,7 +549,7 @@ static NDIS_STATUS LoopbackQueryUlong(PLOOPBACK_ADAPTER Adapter, PNDIS_OID_REQUE
     case OID_802_3_MAXIMUM_LIST_SIZE: Value = LOOPBACK_MULTICAST_LIST_SIZE; break;
     default: return NDIS_STATUS_NOT_SUPPORTED;
     }
-    return LoopbackAnswerQuery(Request, &Value, sizeof(Value));
+    return MpAnswerQuery(Request, &Value, sizeof(Value));
 }
 
 /* MiniportOidRequest, query side. */
@@ -605,33 +559,19 @@ static NDIS_STATUS LoopbackQuery(PLOOPBACK_ADAPTER Adapter, PNDIS_OID_REQUEST Re
 
     switch (Request->DATA.QUERY_INFORMATION.Oid) {
     case OID_GEN_SUPPORTED_LIST:
-        return LoopbackAnswerQuery(Request, LoopbackSupportedOids, sizeof(LoopbackSupportedOids));
+        return MpAnswerQuery(Request, LoopbackSupportedOids, sizeof(LoopbackSupportedOids));
     case OID_802_3_PERMANENT_ADDRESS:
     case OID_802_3_CURRENT_ADDRESS:
-        return LoopbackAnswerQuery(Request, Adapter->MacAddress, sizeof(Adapter->MacAddress));
+        return MpAnswerQuery(Request, Adapter->MacAddress, sizeof(Adapter->MacAddress));
     case OID_GEN_LINK_STATE:
         LoopbackLinkState(&LinkState);
-        return LoopbackAnswerQuery(Request, &LinkState, sizeof(LinkState));
-    case OID_GEN_XMIT_OK: return LoopbackAnswerCounter(Request, &Adapter->FramesTransmitted);
-    case OID_GEN_RCV_OK: return LoopbackAnswerCounter(Request, &Adapter->FramesReceived);
-    case OID_GEN_XMIT_ERROR: return LoopbackAnswerCounter(Request, &Adapter->TransmitErrors);
-    case OID_GEN_RCV_NO_BUFFER: return LoopbackAnswerCounter(Request, &Adapter->ReceiveNoBuffer);
+        return MpAnswerQuery(Request, &LinkState, sizeof(LinkState));
+    case OID_GEN_XMIT_OK: return MpAnswerCounter(Request, &Adapter->FramesTransmitted);
+    case OID_GEN_RCV_OK: return MpAnswerCounter(Request, &Adapter->FramesReceived);
+    case OID_GEN_XMIT_ERROR: return MpAnswerCounter(Request, &Adapter->TransmitErrors);
+    case OID_GEN_RCV_NO_BUFFER: return MpAnswerCounter(Request, &Adapter->ReceiveNoBuffer);
     default: return LoopbackQueryUlong(Adapter, Request);
     }
-}
-
-/* Reads the ULONG a set carries, or says it needs one. */
-static NDIS_STATUS LoopbackReadUlong(PNDIS_OID_REQUEST Request, PULONG Value)
-{
-    Request->DATA.SET_INFORMATION.BytesRead = 0;
-    if (Request->DATA.SET_INFORMATION.InformationBufferLength < sizeof(ULONG)) {
-        Request->DATA.SET_INFORMATION.BytesNeeded = sizeof(ULONG);
-        return NDIS_STATUS_INVALID_LENGTH;
-    }
-    NdisMoveMemory(Value, Request->DATA.SET_INFORMATION.InformationBuffer, sizeof(ULONG));
-    Request->DATA.SET_INFORMATION.BytesRead = sizeof(ULONG);
-    Request->DATA.SET_INFORMATION.BytesNeeded = 0;
-    return NDIS_STATUS_SUCCESS;
 }
 
 /*
@@ -647,14 +587,14 @@ static NDIS_STATUS LoopbackSet(PLOOPBACK_ADAPTER Adapter, PNDIS_OID_REQUEST Requ
 
     switch (Request->DATA.SET_INFORMATION.Oid) {
     case OID_GEN_CURRENT_PACKET_FILTER:
-        Status = LoopbackReadUlong(Request, &Value);
+        Status = MpReadUlong(Request, &Value);
         if (Status == NDIS_STATUS_SUCCESS && (Value & ~LOOPBACK_PACKET_FILTERS) != 0)
             return NDIS_STATUS_NOT_SUPPORTED;
         if (Status == NDIS_STATUS_SUCCESS)
             Adapter->PacketFilter = Value;
         return Status;
     case OID_GEN_CURRENT_LOOKAHEAD:
-        Status = LoopbackReadUlong(Request, &Value);
+        Status = MpReadUlong(Request, &Value);
         if (Status == NDIS_STATUS_SUCCESS && Value > LOOPBACK_MTU)
             return NDIS_STATUS_INVALID_DATA;
         if (Status == NDIS_STATUS_SUCCESS)
