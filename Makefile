@@ -7,6 +7,7 @@
 #   make test            build and run the unit tests (build/)
 #   make test-asan       the same under ASan+UBSan (build-asan/)
 #   make test-tsan       the same under TSan (build-tsan/)
+#   make test-verifier   the unit tests again with NBL tracking on (NDISBUF_VERIFIER=1)
 #   make bench           build and run every benchmark (DPDK peer if available)
 #   make install PREFIX=/usr/local
 #   make consumer-check  install into build/stage, build tests/consumer against it
@@ -47,10 +48,10 @@ define ctest
 	         { print; fflush() } END { if (s != "") print s }'
 endef
 
-.PHONY: build demo test test-asan test-tsan bench install consumer-check deps clean help
+.PHONY: build demo test test-asan test-tsan test-verifier bench install consumer-check deps clean help
 
 help:
-	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	scripts/deps.sh $(DEPS)
@@ -74,6 +75,10 @@ test-tsan: deps
 	$(call configure,$(TSAN_BUILD),Debug,-DNDISBUF_SANITIZE=thread)
 	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	$(call ctest,$(TSAN_BUILD))
+
+# Every test again with the verifier tracking each NBL: a false report fails it.
+test-verifier: build
+	NDISBUF_VERIFIER=1 $(call ctest,$(BUILD))
 
 # DPDK is optional: install it when we can, carry on without it otherwise.
 bench: deps

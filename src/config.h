@@ -48,6 +48,32 @@
 /* Pool-not-empty reports list at most this many outstanding objects. */
 #define NDISBUF_REPORT_MAX_LISTED 8
 
+/*
+ * The verifier (docs/verifier.md).
+ * A pause drain that has not finished after this long reports NBL_LOST for
+ * what is missing (level 2+); 5 s is far above any real drain here.
+ */
+#define NDISBUF_VERIFIER_DRAIN_MS 5000
+/* Layers an NBL can pass on its way (miniport, 16 filters, a binding, spare). */
+#define NDISBUF_VERIFIER_MAX_HOPS 20
+/* Events kept per NBL at level 3 (a ring: the oldest are overwritten). */
+#define NDISBUF_VERIFIER_HISTORY 16
+/* Frames of call stack kept per event at level 4. */
+#define NDISBUF_VERIFIER_STACK_FRAMES 8
+/* NBLs named by one leak scan (each its own report). */
+#define NDISBUF_VERIFIER_MAX_LOST 32
+/*
+ * Level 2 quarantine: freed elements wait here (poisoned with
+ * NDISBUF_VERIFIER_POISON) before they go back to their pool, and the
+ * poison is checked on the way out. At most this many bytes of each are
+ * poisoned and checked.
+ */
+#define NDISBUF_VERIFIER_QUARANTINE 1024
+#define NDISBUF_VERIFIER_POISON 0xDB
+#define NDISBUF_VERIFIER_POISON_MAX_BYTES 4096
+/* Longest MDL chain a walk follows before calling it a loop. */
+#define NDISBUF_MDL_CHAIN_MAX (1u << 20)
+
 /* AddressSanitizer: free elements are poisoned so a use after free is caught. */
 #if defined(__SANITIZE_ADDRESS__)
 #define NDISBUF_HAVE_ASAN 1

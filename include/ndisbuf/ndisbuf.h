@@ -17,6 +17,8 @@
 #ifndef NDISBUF_NDISBUF_H
 #define NDISBUF_NDISBUF_H
 
+#include <stdio.h>
+
 #include "ndis/base.h"
 #include "ndis/status.h"
 
@@ -37,13 +39,27 @@ extern "C" {
     X(CONTEXT_NOT_POPPED, 0x16, "an NBL freed with pushed context still on it")        \
     X(MDL_LENGTHENED, 0x17, "an MDL lengthened beyond the buffer it was built for")      \
     X(CONTEXT_MISMATCH, 0x18, "NBL context freed out of step with its allocations")     \
-    X(CHILDREN_OUTSTANDING, 0x19, "a parent NBL freed while its ChildRefCount is not zero") \
+    X(CHILDREN_OUTSTANDING, 0x19, "a parent NBL freed while NBLs derived from it are live (ChildRefCount, or the verifier's own count)") \
     X(DERIVED_FREE_MISMATCH, 0x1A, "a derived NBL freed with other flags or DataOffsetDelta than it was made with") \
     X(DERIVED_NB_MISSING, 0x1B, "a derived NBL freed without all the NBs the library gave it") \
     X(SOURCE_HANDLE, 0x1C, "an NBL sent or indicated whose SourceHandle is not the sender's handle") \
     X(NBL_UNROUTABLE, 0x1D, "an NBL completed or returned whose SourceHandle names no layer of this stack") \
     X(PACKET_HAS_BUFFERS, 0x1E, "an NDIS 5 packet freed while live buffer descriptors are still chained to it") \
-    X(MEMORY_FREE_MISMATCH, 0x1F, "tagged memory freed with another length or memory flags than it was allocated with")
+    X(MEMORY_FREE_MISMATCH, 0x1F, "tagged memory freed with another length or memory flags than it was allocated with") \
+    X(NBL_LOST, 0x20, "an NBL still held by a driver when it should be back (pause drain, unbind, halt)") \
+    X(DOUBLE_COMPLETION, 0x21, "an NBL send-completed or returned twice")            \
+    X(WRONG_DIRECTION, 0x22, "a send NBL returned or indicated, or a receive NBL send-completed or sent") \
+    X(OWN_NBL_PASSED, 0x23, "an NBL completed or returned that was never sent or indicated to the caller: its allocator frees it") \
+    X(NBL_NOT_HELD, 0x24, "an NBL used by a driver that does not hold it (already sent, indicated, completed, returned or freed)") \
+    X(RESOURCES_KEPT, 0x25, "an NBL used after the NDIS_RECEIVE_FLAGS_RESOURCES indication that lent it returned") \
+    X(PAUSED_DATA, 0x26, "a send or receive indication by a layer that is paused")   \
+    X(OFFSET_UNBALANCED, 0x27, "an NBL given back with its NB data offsets not restored (retreat/advance unbalanced)") \
+    X(DATA_LENGTH_EXCEEDS_CHAIN, 0x28, "an NB whose DataOffset + DataLength is more than its MDL chain holds") \
+    X(CURRENT_MDL_MISMATCH, 0x29, "an NB whose CurrentMdl/CurrentMdlOffset are out of step with DataOffset") \
+    X(MDL_CHAIN_LOOP, 0x2A, "an MDL chain that loops back on itself")                  \
+    X(RECEIVE_COUNT_MISMATCH, 0x2B, "NumberOfNetBufferLists does not match the chain indicated") \
+    X(PACKET_IN_USE, 0x2C, "an NDIS 5.1 packet sent, freed or reinitialised while a send of it is pending") \
+    X(FREED_ELEMENT_WRITTEN, 0x2D, "a freed element was written while in the verifier's quarantine (use after free)")
 
 typedef enum _NDISBUF_REPORT_CODE {
 #define NDISBUF_X_ENUM(name, code, text) NDISBUF_REPORT_##name = code,
@@ -59,6 +75,16 @@ typedef struct _NDISBUF_REPORT {
     const void *Object;          /* the object concerned */
     ULONG_PTR Parameters[4];     /* code-specific, as in a bug check */
     const char *Message;         /* full human-readable text */
+    /*
+     * For an NBL, at verifier level 1 and above: who holds it and in which
+     * direction, who sent or indicated it, and where it was allocated
+     * ("" otherwise). At level 3 and above History lists its last events,
+     * oldest first, one per line (event, layers, thread; call stacks at
+     * level 4); "" otherwise.
+     */
+    const char *Owner;
+    const char *History;
+    ULONG VerifierLevel;         /* the level in force when it was raised */
 } NDISBUF_REPORT, *PNDISBUF_REPORT;
 
 typedef enum _NDISBUF_REPORT_POLICY {
@@ -82,6 +108,47 @@ NDISBUF_API NDISBUF_REPORT_POLICY ndisbuf_report_get_policy(void);
 NDISBUF_API ULONG64 ndisbuf_report_count(void);
 /* "DOUBLE_FREE" for NDISBUF_REPORT_DOUBLE_FREE, "UNKNOWN" otherwise. */
 NDISBUF_API const char *ndisbuf_report_code_name(NDISBUF_REPORT_CODE Code);
+
+/*
+ * Also writes every report, whatever the policy and before it is applied,
+ * to Path as one JSON object per line (JSON Lines: code, name, function,
+ * object, parameters, message, owner, history, level, pid). The file is
+ * opened for appending; Path NULL closes it. The environment variable
+ * NDISBUF_REPORT_JSON=<path> does the same at start-up.
+ * NDIS_STATUS_FAILURE (and a diagnostic) when the file cannot be opened.
+ */
+NDISBUF_API NDIS_STATUS ndisbuf_report_set_json_file(const char *Path);
+
+/* ---- the verifier's level (docs/verifier.md) ---- */
+/*
+ * The levels follow NDIS' own NBL tracking:
+ *  0  cheap always-on checks: state cookies (double free, foreign pointer,
+ *     wrong pool, wrong free call), free-time rules, MDL loops.
+ *  1  + the current holder of every NBL (which layer, which direction) and
+ *     the checks built on it: double completion, wrong direction, use after
+ *     giving away, RESOURCES kept, paused data, unbalanced offsets and
+ *     context at each hop back, NB consistency at every hop.
+ *  2  + leak scans (a pause drain that does not finish in the drain
+ *     timeout names the NBLs missing and their holders; unbind and halt
+ *     name what the layer still holds), poisoning of freed elements and a
+ *     quarantine that delays their reuse and checks the poison.
+ *  3  + a history ring per NBL (event, layers, thread, time).
+ *  4  + a call stack per history event.
+ * The level is read from NDISBUF_VERIFIER=<0..4> at start-up (default 0)
+ * and may be changed at any time; NBLs already in flight when tracking
+ * starts are checked from their next return home. Lowering it below 2
+ * releases the quarantine.
+ * Returns NDIS_STATUS_INVALID_PARAMETER (and a diagnostic) above 4.
+ */
+#define NDISBUF_VERIFIER_LEVEL_MAX 4
+NDISBUF_API NDIS_STATUS ndisbuf_verifier_set(ULONG Level);
+NDISBUF_API ULONG ndisbuf_verifier_level(void);
+/*
+ * How long a pause drain waits at level 2 and above before reporting
+ * NBL_LOST for each NBL still out, naming its holder (default 5000 ms; also
+ * NDISBUF_VERIFIER_DRAIN_MS). The pause then goes on waiting.
+ */
+NDISBUF_API VOID ndisbuf_verifier_set_drain_timeout(ULONG Milliseconds);
 
 /* ---- diagnostics ---- */
 typedef void (*NDISBUF_DIAGNOSTIC_SINK)(const char *Message, void *Context);
@@ -275,6 +342,124 @@ NDISBUF_API const char *ndisbuf_miniport_adapter_name(NDIS_HANDLE MiniportAdapte
 NDISBUF_API NDIS_STATUS ndisbuf_loopback_driver_entry(NDIS_HANDLE *NdisMiniportDriverHandle);
 NDISBUF_API NDIS_STATUS ndisbuf_afpacket_driver_entry(NDIS_HANDLE *NdisMiniportDriverHandle);
 NDISBUF_API NDIS_STATUS ndisbuf_tap_driver_entry(NDIS_HANDLE *NdisMiniportDriverHandle);
+
+/* ====================================================================== */
+/* Diagnostics: showing NBLs and pools (docs/diagnostics.md)               */
+/* ====================================================================== */
+/* (The same type as <ndis.h>'s PNET_BUFFER_LIST, usable before it.) */
+struct _NET_BUFFER_LIST;
+
+/* What ndisbuf_nbl_dump shows, as !ndiskd.nbl's switches do. */
+#define NDISBUF_DUMP_CHAIN 0x01 /* every NBL of the chain (Next), not only the first */
+#define NDISBUF_DUMP_INFO 0x02  /* the NetBufferListInfo slots that are set, by name */
+#define NDISBUF_DUMP_DATA 0x04  /* a hex dump of each NB's used data */
+#define NDISBUF_DUMP_MDLS 0x08  /* each NB's MDL chain, with back-fill and used bytes */
+#define NDISBUF_DUMP_ALL 0x0F
+
+/*
+ * Writes a text description of the NBL (chain) to Out, in the spirit of
+ * `!ndiskd.nbl -chain -info -data`: each NBL with its flags, status,
+ * SourceHandle, context, its NBs with DataOffset/DataLength and back-fill,
+ * and, at verifier level 1+, its holder (level 3+: its history). Never
+ * dereferences a pointer no pool gave out as an NBL, nor a freed NBL: it
+ * is named and the dump stops there. NB lists, MDL chains and context
+ * stacks that loop are reported, not followed; inconsistent NBs (data
+ * beyond the MDL chain, CurrentMdl out of step) are flagged "(!)".
+ * Returns the number of characters written, or -1 (and a diagnostic) for
+ * NULL arguments.
+ */
+NDISBUF_API int ndisbuf_nbl_dump(struct _NET_BUFFER_LIST *NetBufferList, ULONG Flags, FILE *Out);
+/*
+ * Lists every live NBL and NB pool like `!ndiskd.nblpool`, one line each:
+ * handle, tag, owner handle, kind, element size, data size, context size,
+ * protocol id, allocated/outstanding/capacity; then the library's own
+ * pools (behind NULL pool handles, and the MDL pool), owner "(ndisbuf)".
+ * Takes the pool registry's lock only to copy the rows, never while
+ * writing. Returns the number of pools listed (the library's included),
+ * or -1 (and a diagnostic) for Out NULL.
+ */
+NDISBUF_API int ndisbuf_pools_dump(FILE *Out);
+/*
+ * Lists the NBLs not at home like `!ndiskd.pendingnbls`: each NBL in flight
+ * in a binding stack with its holder, direction, origin and age (level 1
+ * and above; at level 0 says tracking is off). Returns the number listed,
+ * or -1 for Out NULL.
+ */
+NDISBUF_API int ndisbuf_pending_nbls_dump(FILE *Out);
+/*
+ * Writes a Graphviz (dot) picture of the NBL chain: NBL -> NB -> MDL, each
+ * MDL's buffer split into back-fill (unused before DataOffset), used data
+ * and unused tail, and each NBL's context block (used / back-fill). A
+ * list that loops gets a red edge back; a later NBL that is not live ends
+ * the chain as a red box. NDIS_STATUS_INVALID_PARAMETER (and a diagnostic)
+ * for NULL arguments or a first NBL that is not a live NBL;
+ * NDIS_STATUS_FAILURE when Out reports a write error.
+ */
+NDISBUF_API NDIS_STATUS ndisbuf_nbl_write_dot(struct _NET_BUFFER_LIST *NetBufferList, FILE *Out);
+/*
+ * Writes the used data of every NB of the chain, one frame per NB, to a
+ * pcap file (LINKTYPE_ETHERNET, through libpcap), read from CurrentMdl/
+ * CurrentMdlOffset on. Frames longer than 65535 bytes are cut to it (the
+ * record keeps the full length). NDIS_STATUS_INVALID_PARAMETER (and a
+ * diagnostic, no file made) for NULL arguments, or a chain holding a
+ * pointer that is no live NBL or NB, or a list or MDL chain that loops;
+ * NDIS_STATUS_FAILURE (and a diagnostic) when the file cannot be written.
+ */
+NDISBUF_API NDIS_STATUS ndisbuf_nbl_write_pcap(struct _NET_BUFFER_LIST *NetBufferList, const char *Path);
+
+/* ====================================================================== */
+/* Fault injection (docs/fault-injection.md)                               */
+/* ====================================================================== */
+/* The allocations that can be made to fail. */
+#define NDISBUF_FAULT_NBL 0x0001       /* NdisAllocateNetBufferList*, clones, fragments, reassembly */
+#define NDISBUF_FAULT_NB 0x0002        /* NdisAllocateNetBuffer*, and NBs taken for derived NBLs */
+#define NDISBUF_FAULT_MDL 0x0004       /* NdisAllocateMdl, IoAllocateMdl, derived MDLs */
+#define NDISBUF_FAULT_CONTEXT 0x0008   /* NdisAllocateNetBufferListContext and separate context blocks */
+#define NDISBUF_FAULT_RETREAT 0x0010   /* buffers a retreat allocates */
+#define NDISBUF_FAULT_PACKET 0x0020    /* NdisAllocatePacket */
+#define NDISBUF_FAULT_BUFFER 0x0040    /* NdisAllocateBuffer */
+#define NDISBUF_FAULT_MEMORY 0x0080    /* NdisAllocateMemoryWithTag(Priority): tagged memory */
+#define NDISBUF_FAULT_POOL 0x0100      /* pool creation (NBL, NB, packet, buffer pools) */
+#define NDISBUF_FAULT_ALL 0x01FF
+
+typedef struct _NDISBUF_FAULT_PLAN {
+    ULONG Kinds;            /* NDISBUF_FAULT_* mask of allocations concerned */
+    ULONG64 FailNth;        /* fail the Nth allocation of those kinds (1-based); 0: none */
+    ULONG64 FailEvery;      /* and then every FailEvery-th after it; 0: only the Nth */
+    ULONG ProbabilityPpm;   /* or: fail each with this probability (parts per million)... */
+    ULONG Seed;             /* ...drawn from this seed (same seed, same failures) */
+} NDISBUF_FAULT_PLAN, *PNDISBUF_FAULT_PLAN;
+
+/*
+ * Arms fault injection with Plan (copied), resetting the counts; Plan NULL
+ * disarms it. The environment variable NDISBUF_FAULT arms it at start-up:
+ * "nth=N[,every=M][,ppm=P][,seed=S][,kinds=nbl+nb+mdl+context+retreat+
+ * packet+buffer+memory+pool|all]", or "count" (fail nothing, only count:
+ * how a failure-point walk learns how many points there are).
+ * NDIS_STATUS_INVALID_PARAMETER (and a diagnostic) for a plan with no kind
+ * or no way to fail. The library's own internal pools are never failed.
+ * A failed allocation fails exactly as exhaustion would (NULL or
+ * NDIS_STATUS_RESOURCES, with a diagnostic naming fault injection).
+ */
+NDISBUF_API NDIS_STATUS ndisbuf_fault_set(const NDISBUF_FAULT_PLAN *Plan);
+/* Allocations of the armed kinds counted since ndisbuf_fault_set (failed ones included). */
+NDISBUF_API ULONG64 ndisbuf_fault_allocations(void);
+/* Allocations failed on purpose since ndisbuf_fault_set. */
+NDISBUF_API ULONG64 ndisbuf_fault_injected(void);
+/*
+ * Every EveryNth miniport receive indication that did not set
+ * NDIS_RECEIVE_FLAGS_RESOURCES goes up with it set (the stack returns the
+ * NBLs to the miniport itself once the indication returns); 0 stops.
+ */
+NDISBUF_API VOID ndisbuf_fault_force_resources(ULONG EveryNth);
+/*
+ * Starts a thread that pauses and restarts the adapter's stack at random
+ * intervals of up to MaxIntervalMicroseconds (drawn from Seed) until
+ * ndisbuf_fault_pause_storm_stop; returns the number of cycles done.
+ */
+NDISBUF_API NDIS_STATUS ndisbuf_fault_pause_storm_start(NDIS_HANDLE Adapter, ULONG MaxIntervalMicroseconds,
+                                                        ULONG Seed);
+NDISBUF_API ULONG64 ndisbuf_fault_pause_storm_stop(void);
 
 /* The library version, "0.1.0". */
 NDISBUF_API const char *ndisbuf_version(void);

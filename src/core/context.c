@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "element.h"
+#include "verify/fault.h"
 #include "verify/verify.h"
 
 /* The header of an NBL from an ndisbuf pool, or NULL with a diagnostic. */
@@ -59,6 +60,10 @@ NDIS_STATUS NdisAllocateNetBufferListContext(PNET_BUFFER_LIST NetBufferList, USH
         vf_diagnostic(fn, "ContextSize %u + ContextBackFill %u exceed a context block's 65535 bytes", ContextSize,
                       ContextBackFill);
         return NDIS_STATUS_FAILURE;
+    }
+    if (vf_fault_fail(NDISBUF_FAULT_CONTEXT)) { /* every call, room or not: NDIS may fail any of them */
+        vf_fault_diagnostic(fn);
+        return NDIS_STATUS_RESOURCES;
     }
     PNET_BUFFER_LIST_CONTEXT current = NetBufferList->Context;
     if (current && current->Offset >= ContextSize) {

@@ -8,6 +8,7 @@
 #ifndef NDISBUF_CORE_CURSOR_H
 #define NDISBUF_CORE_CURSOR_H
 
+#include "config.h"
 #include "ndis.h"
 
 struct mdl_cursor {
@@ -15,12 +16,24 @@ struct mdl_cursor {
     ULONG offset; /* within mdl */
 };
 
+/*
+ * A walk stepped over NDISBUF_MDL_CHAIN_MAX MDLs without finding a byte:
+ * the chain loops (through zero-length MDLs). Reports MDL_CHAIN_LOOP and
+ * ends the walk there (mdl.c).
+ */
+void cursor_loop_found(struct mdl_cursor *c);
+
 /* Steps over MDLs that have no byte at or after the offset. */
 static inline void cursor_settle(struct mdl_cursor *c)
 {
+    ULONG steps = 0;
     while (c->mdl && c->offset >= c->mdl->ByteCount) {
         c->offset -= c->mdl->ByteCount;
         c->mdl = c->mdl->Next;
+        if (__builtin_expect(++steps >= NDISBUF_MDL_CHAIN_MAX, 0)) {
+            cursor_loop_found(c);
+            return;
+        }
     }
 }
 

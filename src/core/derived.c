@@ -17,6 +17,7 @@
 #include "config.h"
 #include "cursor.h"
 #include "element.h"
+#include "verify/track.h"
 #include "verify/verify.h"
 
 /* NdisReserved[1] of a derived NB: the first MDL the library built for it. */
@@ -121,6 +122,8 @@ static bool derive_begin(struct derive *d, struct nbuf_pool *nbl_pool, PNET_BUFF
     nbl->FirstNetBuffer = NULL;
     d->tail = &nbl->FirstNetBuffer;
     nbl->ParentNetBufferList = parent;
+    if (vf_level() >= 1)
+        vf_nbl_child_added(parent);
     return true;
 }
 
@@ -215,6 +218,8 @@ static void derive_release(PNET_BUFFER_LIST nbl, struct elem_header *h, const ch
 {
     PNET_BUFFER own = h->pool->layout.nb ? elem_part(h, h->pool->layout.nb) : NULL;
     PNET_BUFFER nb = nbl->FirstNetBuffer;
+    if (vf_level() >= 1 && nbl->ParentNetBufferList)
+        vf_nbl_child_removed(nbl->ParentNetBufferList);
     while (nb) {
         PNET_BUFFER next = nb->Next;
         nb_release_retreat_mdls(nb, fn);

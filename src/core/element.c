@@ -11,6 +11,7 @@
 #include "element.h"
 
 #include "config.h"
+#include "verify/track.h"
 #include "verify/verify.h"
 
 static size_t elem_body_bytes(const struct nbuf_pool *pool)
@@ -97,8 +98,22 @@ void elem_give_back(struct elem_header *header)
 {
     struct nbuf_pool *pool = header->pool;
     header->state = ELEM_FREE;
+    if (NDISBUF_UNLIKELY(vf_level() >= 2) && pool->kind <= NBUF_POOL_MDL && vf_quarantine_take(header))
+        return;
     NDISBUF_POISON(header + 1, elem_body_bytes(pool));
     pool_free(pool->engine, header);
+}
+
+void elem_release_quarantined(struct elem_header *header)
+{
+    struct nbuf_pool *pool = header->pool;
+    NDISBUF_POISON(header + 1, elem_body_bytes(pool));
+    pool_free(pool->engine, header);
+}
+
+size_t elem_body_size(const struct elem_header *header)
+{
+    return elem_body_bytes(header->pool);
 }
 
 void elem_data_mdl_init(PMDL mdl, void *data, ULONG length)

@@ -42,6 +42,7 @@ enum derive_kind {
 };
 
 struct nbuf_pool;
+struct vf_track;
 
 struct elem_header {
     uint32_t state;              /* enum elem_state: the level-0 cookie */
@@ -57,7 +58,10 @@ struct elem_header {
         PNET_BUFFER_LIST_CONTEXT context_base; /* NBL elements: context given at allocation */
         PNET_BUFFER_LIST derived_nbl;          /* NB elements: the derived NBL that holds it */
     };
-    ULONG_PTR built_length;      /* MDL elements: the length it was built with */
+    union {
+        ULONG_PTR built_length;  /* MDL elements: the length it was built with */
+        struct vf_track *track;  /* NBL elements: the verifier's record (verify/track.c), kept across lives */
+    };
     void *buffer;                /* memory the library allocated for this element */
 };
 _Static_assert(sizeof(struct elem_header) == 64, "the private header is one cache line");
@@ -159,7 +163,12 @@ struct elem_header *elem_checked(const void *obj, enum obj_kind want, const char
 bool elem_pool_matches(struct elem_header *h, const void *obj, NDIS_HANDLE claimed, const char *what,
                        const char *fn);
 void *elem_take(struct nbuf_pool *pool, void *alloc_site);
+/* Frees an element (at verifier level 2, into the quarantine first). */
 void elem_give_back(struct elem_header *header);
+/* The quarantine's way out: straight back to the pool. */
+void elem_release_quarantined(struct elem_header *header);
+/* Bytes of an element after its header. */
+size_t elem_body_size(const struct elem_header *header);
 void elem_data_mdl_init(PMDL mdl, void *data, ULONG length);
 
 /* nbl.c / nb.c: taking objects, and the checks every NBL free shares */
@@ -197,6 +206,13 @@ struct nbuf_pool *pools_checked_argument(NDIS_HANDLE handle, enum nbuf_pool_kind
 struct nbuf_pool *pools_mdl_pool(void);
 /* The library's own NBL (with an NB, DataSize 0) and NB (DataSize 0) pools, for NULL handles. */
 struct nbuf_pool *pools_internal(enum nbuf_pool_kind kind);
+
+/*
+ * Calls fn on every live NBL and NB pool of the drivers, under the registry
+ * lock (fn must not create or free pools), then, when asked, on the
+ * library's own pools (internal NBL and NB pools, MDL pool) without it.
+ */
+void pools_for_each_live(void (*fn)(struct nbuf_pool *pool, void *ctx), void *ctx, bool with_library_pools);
 
 /* nb.c: one place that points an NB at an MDL chain */
 bool nb_chain_fits(PMDL chain, ULONG offset, SIZE_T length, const char *function);

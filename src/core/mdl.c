@@ -12,7 +12,9 @@
 #include <stdlib.h>
 
 #include "config.h"
+#include "cursor.h"
 #include "element.h"
+#include "verify/fault.h"
 #include "verify/verify.h"
 
 /* 4 GiB - PAGE_SIZE: the documented ceiling of one MDL's buffer. */
@@ -29,10 +31,18 @@ VOID MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList)
     MemoryDescriptorList->MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL;
 }
 
-/* A pool MDL describing va (not yet built), or NULL; *header is its element's header. */
-static PMDL mdl_take(NDIS_HANDLE owner, PVOID va, ULONG length, void *site, const char *fn,
+/*
+ * A pool MDL describing va (not yet built), or NULL; *header is its
+ * element's header. fault_kind: the NDISBUF_FAULT_* kind fault injection
+ * counts this allocation as, 0 when the caller already did.
+ */
+static PMDL mdl_take(NDIS_HANDLE owner, PVOID va, ULONG length, ULONG fault_kind, void *site, const char *fn,
                      struct elem_header **header)
 {
+    if (fault_kind && vf_fault_fail(fault_kind)) {
+        vf_fault_diagnostic(fn);
+        return NULL;
+    }
     struct nbuf_pool *pool = pools_mdl_pool();
     struct elem_header *h = pool ? elem_take(pool, site) : NULL;
     if (!h) {
@@ -66,7 +76,7 @@ PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, 
         return NULL;
     }
     struct elem_header *h;
-    return mdl_take(NULL, VirtualAddress, Length, __builtin_return_address(0), fn, &h);
+    return mdl_take(NULL, VirtualAddress, Length, NDISBUF_FAULT_MDL, __builtin_return_address(0), fn, &h);
 }
 
 PMDL NdisAllocateMdl(NDIS_HANDLE NdisHandle, PVOID VirtualAddress, UINT Length)
@@ -77,7 +87,8 @@ PMDL NdisAllocateMdl(NDIS_HANDLE NdisHandle, PVOID VirtualAddress, UINT Length)
         return NULL;
     }
     struct elem_header *h;
-    PMDL mdl = mdl_take(NdisHandle, VirtualAddress, Length, __builtin_return_address(0), fn, &h);
+    PMDL mdl =
+        mdl_take(NdisHandle, VirtualAddress, Length, NDISBUF_FAULT_MDL, __builtin_return_address(0), fn, &h);
     if (mdl)
         MmBuildMdlForNonPagedPool(mdl);
     return mdl;
@@ -141,7 +152,7 @@ PMDL mdl_derived_alloc(PMDL source, ULONG offset, ULONG length, PNET_BUFFER owne
     PUCHAR va = (PUCHAR)MmGetMdlVirtualAddress(source) + offset;
     PUCHAR system_va = (PUCHAR)MmGetSystemAddressForMdlSafe(source, NormalPagePriority) + offset;
     struct elem_header *h = NULL;
-    PMDL mdl = mdl_take(owner, va, length, site, fn, &h);
+    PMDL mdl = mdl_take(owner, va, length, NDISBUF_FAULT_MDL, site, fn, &h);
     if (!mdl)
         return NULL;
     h->flags |= ELEM_DERIVED_MDL;
@@ -178,7 +189,7 @@ PMDL mdl_retreat_alloc(ULONG bytes, PNET_BUFFER owner)
     const char *fn = "NdisRetreatNetBufferDataStart";
     void *buffer = malloc(bytes ? bytes : 1);
     struct elem_header *h = NULL;
-    PMDL mdl = buffer ? mdl_take(owner, buffer, bytes, __builtin_return_address(0), fn, &h) : NULL;
+    PMDL mdl = buffer ? mdl_take(owner, buffer, bytes, 0, __builtin_return_address(0), fn, &h) : NULL;
     if (!mdl) {
         free(buffer);
         return NULL;
@@ -206,4 +217,15 @@ void mdl_retreat_free(PMDL mdl)
     free(h->buffer);
     h->buffer = NULL;
     elem_give_back(h);
+}
+
+void cursor_loop_found(struct mdl_cursor *c)
+{
+    ULONG_PTR params[4] = {(ULONG_PTR)c->mdl, NDISBUF_MDL_CHAIN_MAX, 0, 0};
+    vf_report(NDISBUF_REPORT_MDL_CHAIN_LOOP, "an MDL chain walk", c->mdl, params,
+              "a walk along an MDL chain stepped over %u MDLs without reaching a byte: the chain loops back on "
+              "itself through zero-length MDLs (at MDL %p); the walk stops there as if the chain ended",
+              NDISBUF_MDL_CHAIN_MAX, (void *)c->mdl);
+    c->mdl = NULL;
+    c->offset = 0;
 }

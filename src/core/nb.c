@@ -11,6 +11,7 @@
  */
 #include "config.h"
 #include "element.h"
+#include "verify/fault.h"
 #include "verify/verify.h"
 
 /* Bytes in the chain, or false when it loops (Floyd's two pointers). */
@@ -101,6 +102,10 @@ void nb_attach_own_data(PNET_BUFFER nb, struct elem_header *h)
 
 PNET_BUFFER nb_take(struct nbuf_pool *pool, void *site, const char *fn)
 {
+    if (vf_fault_fail(NDISBUF_FAULT_NB)) {
+        vf_fault_diagnostic(fn);
+        return NULL;
+    }
     struct elem_header *h = elem_take(pool, site);
     if (NDISBUF_UNLIKELY(!h)) {
         vf_diagnostic(fn, "out of memory: the pool could not grow");

@@ -14,6 +14,8 @@
 
 #include "config.h"
 #include "element.h"
+#include "verify/fault.h"
+#include "verify/track.h"
 #include "verify/verify.h"
 
 static bool context_request_ok(USHORT size, USHORT backfill, const char *fn)
@@ -46,6 +48,8 @@ static bool nbl_context_init(PNET_BUFFER_LIST nbl, struct elem_header *h, USHORT
         block->Size = l->context_size;
     } else {
         size_t total = (size_t)size + backfill;
+        if (vf_fault_fail(NDISBUF_FAULT_CONTEXT))
+            return false;
         block = aligned_alloc(MEMORY_ALLOCATION_ALIGNMENT,
                               (sizeof(*block) + total + MEMORY_ALLOCATION_ALIGNMENT - 1) &
                                   ~(size_t)(MEMORY_ALLOCATION_ALIGNMENT - 1));
@@ -64,6 +68,10 @@ static bool nbl_context_init(PNET_BUFFER_LIST nbl, struct elem_header *h, USHORT
 PNET_BUFFER_LIST nbl_take(struct nbuf_pool *pool, USHORT context_size, USHORT context_backfill, void *site,
                           const char *fn)
 {
+    if (vf_fault_fail(NDISBUF_FAULT_NBL)) {
+        vf_fault_diagnostic(fn);
+        return NULL;
+    }
     struct elem_header *h = elem_take(pool, site);
     if (NDISBUF_UNLIKELY(!h)) {
         vf_diagnostic(fn, "out of memory: the pool could not grow");
@@ -76,7 +84,8 @@ PNET_BUFFER_LIST nbl_take(struct nbuf_pool *pool, USHORT context_size, USHORT co
     NdisSetNetBufferListProtocolId(nbl, pool->protocol_id);
     if (NDISBUF_UNLIKELY(!nbl_context_init(nbl, h, context_size, context_backfill))) {
         elem_give_back(h);
-        vf_diagnostic(fn, "out of memory for a %u-byte context block", context_size + context_backfill);
+        vf_diagnostic(fn, "out of memory for a %u-byte context block%s", context_size + context_backfill,
+                      vf_fault_note());
         return NULL;
     }
     if (l->nb) {
@@ -87,6 +96,8 @@ PNET_BUFFER_LIST nbl_take(struct nbuf_pool *pool, USHORT context_size, USHORT co
         if (l->data_size)
             nb_attach_own_data(nb, h);
     }
+    if (NDISBUF_UNLIKELY(vf_level() >= 1))
+        vf_nbl_allocated(h, nbl);
     return nbl;
 }
 
@@ -190,6 +201,8 @@ bool nbl_free_allowed(PNET_BUFFER_LIST nbl, struct elem_header *h, const char *f
                   (void *)nbl, (int)nbl->ChildRefCount);
         return false;
     }
+    if (NDISBUF_UNLIKELY(vf_level() >= 1) && !vf_nbl_may_free(nbl, fn))
+        return false;
     return true;
 }
 

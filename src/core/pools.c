@@ -20,6 +20,8 @@
 #include "config.h"
 #include "element.h"
 #include "ndis5/counts.h"
+#include "verify/fault.h"
+#include "verify/track.h"
 #include "verify/verify.h"
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -87,6 +89,7 @@ ULONG ndisbuf_live_pool_count(void)
 ULONG64 ndisbuf_outstanding_total(void)
 {
     ULONG64 total = 0;
+    vf_quarantine_flush(); /* quarantined elements are freed, not outstanding */
     pthread_mutex_lock(&registry_lock);
     for (struct nbuf_pool *p = registry_head; p; p = p->live_next)
         total += pool_outstanding(p->engine);
@@ -98,6 +101,22 @@ ULONG64 ndisbuf_outstanding_total(void)
         if (library_pools[i])
             total += pool_outstanding(library_pools[i]->engine);
     return total + n5_outstanding_objects(); /* NDIS 5.1 packets, buffers, tagged memory */
+}
+
+void pools_for_each_live(void (*fn)(struct nbuf_pool *pool, void *ctx), void *ctx, bool with_library_pools)
+{
+    pthread_mutex_lock(&registry_lock);
+    for (struct nbuf_pool *p = registry_head; p; p = p->live_next)
+        fn(p, ctx);
+    pthread_mutex_unlock(&registry_lock);
+    if (!with_library_pools)
+        return;
+    struct nbuf_pool *library_pools[] = {__atomic_load_n(&internal_nbl_pool, __ATOMIC_ACQUIRE),
+                                         __atomic_load_n(&internal_nb_pool, __ATOMIC_ACQUIRE),
+                                         __atomic_load_n(&mdl_pool, __ATOMIC_ACQUIRE)};
+    for (size_t i = 0; i < sizeof(library_pools) / sizeof(library_pools[0]); i++)
+        if (library_pools[i])
+            fn(library_pools[i], ctx);
 }
 
 /* --------------------------------------------------------------- create */
@@ -215,6 +234,10 @@ NDIS_HANDLE NdisAllocateNetBufferListPool(NDIS_HANDLE NdisHandle, PNET_BUFFER_LI
     struct elem_layout layout;
     layout_nbl_pool(&layout, Parameters->fAllocateNetBuffer != FALSE, Parameters->ContextSize,
                     Parameters->DataSize);
+    if (vf_fault_fail(NDISBUF_FAULT_POOL)) {
+        vf_fault_diagnostic(fn);
+        return NULL;
+    }
     struct nbuf_pool *pool = pool_new(NBUF_POOL_NBL, NdisHandle, Parameters->PoolTag, &layout);
     if (!pool) {
         vf_diagnostic(fn, "out of memory or address space for a pool of %zu-byte elements", layout.size);
@@ -242,6 +265,10 @@ NDIS_HANDLE NdisAllocateNetBufferPool(NDIS_HANDLE NdisHandle, PNET_BUFFER_POOL_P
     }
     struct elem_layout layout;
     layout_nb_pool(&layout, Parameters->DataSize);
+    if (vf_fault_fail(NDISBUF_FAULT_POOL)) {
+        vf_fault_diagnostic(fn);
+        return NULL;
+    }
     struct nbuf_pool *pool = pool_new(NBUF_POOL_NB, NdisHandle, Parameters->PoolTag, &layout);
     if (!pool) {
         vf_diagnostic(fn, "out of memory or address space for a pool of %zu-byte elements", layout.size);
@@ -330,7 +357,7 @@ static void tag_text(ULONG tag, char out[5])
 struct outstanding_list {
     ULONG64 count;
     size_t used;
-    char text[NDISBUF_REPORT_MAX_LISTED * 128];
+    char text[NDISBUF_REPORT_MAX_LISTED * 640];
 };
 
 static void describe_site(void *site, char *out, size_t size)
@@ -353,19 +380,28 @@ static void collect_outstanding(void *element, void *ctx)
     if (list->count++ >= NDISBUF_REPORT_MAX_LISTED || list->used >= sizeof(list->text))
         return;
     const struct elem_layout *l = &h->pool->layout;
-    char site[96];
+    char site[96], owner[512] = "";
     describe_site(h->alloc_site, site, sizeof(site));
-    int n = snprintf(list->text + list->used, sizeof(list->text) - list->used,
-                     "\n      %p allocated at %s", elem_part(h, h->pool->kind == NBUF_POOL_NBL ? l->nbl : l->nb),
-                     site);
+    void *object = elem_part(h, h->pool->kind == NBUF_POOL_NBL ? l->nbl : l->nb);
+    if (h->pool->kind == NBUF_POOL_NBL && vf_level() >= 1)
+        vf_track_describe(object, owner, sizeof owner, NULL, 0); /* level 1+: who holds it */
+    int n = snprintf(list->text + list->used, sizeof(list->text) - list->used, "\n      %p allocated at %s%s%.400s",
+                     object, site, owner[0] ? ": " : "", owner);
     if (n > 0)
         list->used += (size_t)n;
+}
+
+static void release_track(void *element, void *ctx)
+{
+    (void)ctx;
+    vf_track_release_element(element);
 }
 
 static void pool_free_checked(NDIS_HANDLE handle, enum nbuf_pool_kind kind, const char *fn)
 {
     struct nbuf_pool *pool = handle;
     ULONG_PTR params[4] = {(ULONG_PTR)handle, 0, 0, 0};
+    vf_quarantine_flush();
     pthread_mutex_lock(&registry_lock);
     bool live = pool && registry_contains_locked(pool);
     if (!live || pool->kind != kind) {
@@ -390,6 +426,8 @@ static void pool_free_checked(NDIS_HANDLE handle, enum nbuf_pool_kind kind, cons
         return;
     }
     registry_remove_locked(pool);
+    if (pool->kind == NBUF_POOL_NBL)
+        pool_for_each_element(pool->engine, release_track, NULL);
     pool_destroy(pool->engine);
     pool_object_retire_locked(pool);
     pthread_mutex_unlock(&registry_lock);
@@ -412,6 +450,7 @@ NDIS_STATUS ndisbuf_pool_get_stats(NDIS_HANDLE PoolHandle, NDISBUF_POOL_STATS *S
     struct nbuf_pool *pool = PoolHandle;
     if (!Stats)
         return NDIS_STATUS_INVALID_PARAMETER;
+    vf_quarantine_flush();
     pthread_mutex_lock(&registry_lock);
     bool live = pool && registry_contains_locked(pool);
     if (live) {

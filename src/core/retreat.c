@@ -17,6 +17,7 @@
 #include "config.h"
 #include "cursor.h"
 #include "element.h"
+#include "verify/fault.h"
 #include "verify/verify.h"
 
 /* NdisReserved[0]: how many MDLs at the front of the chain a retreat allocated. */
@@ -51,11 +52,16 @@ static void retreat_mdl_free(PMDL mdl, NET_BUFFER_FREE_MDL_HANDLER free_handler)
  * A new front MDL for a retreat: *bytes asked (missing + DataBackFill),
  * becoming what it really holds. A handler's MDL smaller than asked is still
  * used when it holds the missing bytes (with less back-fill); one that does
- * not cannot be used, nor freed without a FreeMdlHandler.
+ * not cannot be used, nor freed without a FreeMdlHandler. Fault injection
+ * (NDISBUF_FAULT_RETREAT) fails it before the handler is called.
  */
 static PMDL retreat_mdl_alloc(PNET_BUFFER nb, ULONG *bytes, ULONG missing,
                               NET_BUFFER_ALLOCATE_MDL_HANDLER alloc_handler, const char *fn)
 {
+    if (vf_fault_fail(NDISBUF_FAULT_RETREAT)) {
+        vf_fault_diagnostic(fn);
+        return NULL;
+    }
     if (!alloc_handler)
         return mdl_retreat_alloc(*bytes, nb);
     PMDL mdl = alloc_handler(bytes);

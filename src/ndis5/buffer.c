@@ -13,6 +13,7 @@
  * limit.
  */
 #include "n5.h"
+#include "verify/fault.h"
 #include "verify/verify.h"
 
 VOID NdisAllocateBufferPool(PNDIS_STATUS Status, PNDIS_HANDLE PoolHandle, UINT NumberOfDescriptors)
@@ -20,6 +21,12 @@ VOID NdisAllocateBufferPool(PNDIS_STATUS Status, PNDIS_HANDLE PoolHandle, UINT N
     const char *fn = "NdisAllocateBufferPool";
     if (!Status || !PoolHandle) {
         vf_diagnostic(fn, "%s is NULL", !Status ? "Status" : "PoolHandle");
+        return;
+    }
+    if (vf_fault_fail(NDISBUF_FAULT_POOL)) {
+        vf_fault_diagnostic(fn);
+        *PoolHandle = NULL;
+        *Status = NDIS_STATUS_RESOURCES;
         return;
     }
     struct n5_pool *pool = n5_pool_create(N5_POOL_KIND_BUFFER, 0x35465542 /* "BUF5" */, sizeof(MDL),
@@ -81,6 +88,10 @@ VOID NdisAllocateBuffer(PNDIS_STATUS Status, PNDIS_BUFFER *Buffer, NDIS_HANDLE P
                                       : n5_internal_buffer_pool();
     if (NDISBUF_UNLIKELY(!pool || !buffer_arguments_ok(VirtualAddress, Length, fn)))
         return;
+    if (vf_fault_fail(NDISBUF_FAULT_BUFFER)) { /* as when the pool has no descriptor left */
+        vf_fault_diagnostic(fn);
+        return;
+    }
     struct elem_header *h = buffer_take(pool, __builtin_return_address(0));
     if (NDISBUF_UNLIKELY(!h)) {
         vf_diagnostic(fn, pool->quota.limit != UINT64_MAX

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "n5.h"
+#include "verify/fault.h"
 #include "verify/verify.h"
 
 struct tag_usage {
@@ -71,6 +72,10 @@ static void *memory_alloc(UINT length, ULONG tag, NDIS_HANDLE owner, void *site,
 {
     if (length == 0) {
         vf_diagnostic(fn, "Length is 0");
+        return NULL;
+    }
+    if (vf_fault_fail(NDISBUF_FAULT_MEMORY)) {
+        vf_fault_diagnostic(fn);
         return NULL;
     }
     size_t bytes = ((size_t)length + MEMORY_ALLOCATION_ALIGNMENT - 1) & ~(size_t)(MEMORY_ALLOCATION_ALIGNMENT - 1);

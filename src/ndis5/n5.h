@@ -59,6 +59,8 @@ _Static_assert(N5_POOL_KIND_PACKET > NBUF_POOL_MDL && N5_POOL_KIND_BUFFER > NBUF
 
 /* elem_header.flags bit of an overflow packet (core's flags use the low bits). */
 #define N5_ELEM_OVERFLOW 0x80u
+/* A packet a send of which is pending (the send shim sets it; PACKET_IN_USE). */
+#define N5_ELEM_SENDING 0x40u
 
 /* Where the object starts in its element. */
 #define N5_OBJECT_OFFSET sizeof(struct elem_header)
@@ -182,6 +184,13 @@ void n5_classify(const void *ptr, struct n5_obj *obj);
 struct elem_header *n5_checked(const void *obj, enum n5_kind want, const char *what, const char *fn);
 
 /* ---- packet.c ---- */
+/*
+ * The send shim marks a packet for as long as a send of it is pending;
+ * sending, freeing or reinitialising a marked packet is PACKET_IN_USE.
+ * mark: false after a report (a foreign pointer, or already marked).
+ */
+bool n5_packet_mark_sending(PNDIS_PACKET packet, const char *fn);
+void n5_packet_unmark_sending(PNDIS_PACKET packet);
 /* Overflow packets allocated now, in every pool (for the process-wide counts). */
 uint64_t n5_overflow_outstanding(void);
 /* The header of an overflow packet, or NULL (never dereferences ptr). */

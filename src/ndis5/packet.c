@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "n5.h"
+#include "verify/fault.h"
 #include "verify/verify.h"
 
 /* Overflow packets of every pool, by address (under overflow_lock). */
@@ -151,6 +152,10 @@ static void packet_alloc(PNDIS_STATUS status, PNDIS_PACKET *packet, NDIS_HANDLE 
     struct n5_pool *pool = n5_pool_checked(handle, N5_POOL_KIND_PACKET, fn);
     if (NDISBUF_UNLIKELY(!pool))
         return;
+    if (vf_fault_fail(NDISBUF_FAULT_PACKET)) {
+        vf_fault_diagnostic(fn);
+        return;
+    }
     struct elem_header *h = NULL;
     if (NDISBUF_LIKELY(quota_take_fast(&pool->quota))) {
         h = elem_take(&pool->core, site);
@@ -183,10 +188,45 @@ VOID NdisDprAllocatePacketNonInterlocked(PNDIS_STATUS Status, PNDIS_PACKET *Pack
     packet_alloc(Status, Packet, PoolHandle, __builtin_return_address(0), "NdisDprAllocatePacketNonInterlocked");
 }
 
+/* ------------------------------------------------------------- in use */
+
+static void report_in_use(PNDIS_PACKET packet, const char *fn)
+{
+    ULONG_PTR params[4] = {(ULONG_PTR)packet, 0, 0, 0};
+    vf_report(NDISBUF_REPORT_PACKET_IN_USE, fn, packet, params,
+              "packet %p is still being sent (ProtocolSendComplete has not had it back yet): it may not be sent "
+              "again, reinitialised or freed until then", (void *)packet);
+}
+
+bool n5_packet_mark_sending(PNDIS_PACKET packet, const char *fn)
+{
+    struct elem_header *h = n5_checked(packet, N5_PACKET, "NDIS_PACKET", fn);
+    if (!h)
+        return false;
+    if (NDISBUF_UNLIKELY(h->flags & N5_ELEM_SENDING)) {
+        report_in_use(packet, fn);
+        return false;
+    }
+    h->flags |= N5_ELEM_SENDING;
+    return true;
+}
+
+void n5_packet_unmark_sending(PNDIS_PACKET packet)
+{
+    struct n5_obj obj;
+    n5_classify(packet, &obj);
+    if (obj.kind == N5_PACKET)
+        obj.header->flags &= (uint8_t)~N5_ELEM_SENDING;
+}
+
 /* ------------------------------------------------------------- free */
 
 static bool packet_free_allowed(PNDIS_PACKET packet, struct elem_header *h, const char *fn)
 {
+    if (NDISBUF_UNLIKELY(h->flags & N5_ELEM_SENDING)) {
+        report_in_use(packet, fn);
+        return false;
+    }
     struct n5_pool *pool = n5_pool_of(h);
     if (NDISBUF_UNLIKELY(packet->Private.Pool != pool)) {
         ULONG_PTR params[4] = {(ULONG_PTR)packet, (ULONG_PTR)packet->Private.Pool, (ULONG_PTR)pool, 0};
@@ -243,6 +283,12 @@ VOID NdisReinitializePacket(PNDIS_PACKET Packet)
     if (NDISBUF_UNLIKELY(!Packet)) {
         ULONG_PTR params[4] = {0, 0, 0, 0};
         vf_report(NDISBUF_REPORT_NULL_OBJECT, "NdisReinitializePacket", NULL, params, "the NDIS_PACKET is NULL");
+        return;
+    }
+    struct n5_obj obj;
+    n5_classify(Packet, &obj);
+    if (NDISBUF_UNLIKELY(obj.kind == N5_PACKET && (obj.header->flags & N5_ELEM_SENDING))) {
+        report_in_use(Packet, "NdisReinitializePacket");
         return;
     }
     Packet->Private.Head = NULL;

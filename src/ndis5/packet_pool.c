@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "n5.h"
+#include "verify/fault.h"
 #include "verify/verify.h"
 
 static size_t align_up(size_t n, size_t to)
@@ -82,6 +83,10 @@ VOID NdisAllocatePacketPoolEx(PNDIS_STATUS Status, PNDIS_HANDLE PoolHandle, UINT
     const char *fn = "NdisAllocatePacketPoolEx";
     if (!pool_arguments_ok(Status, PoolHandle, NumberOfDescriptors, ProtocolReservedLength, fn))
         return;
+    if (vf_fault_fail(NDISBUF_FAULT_POOL)) {
+        vf_fault_diagnostic(fn);
+        return;
+    }
     UINT overflow = NumberOfOverflowDescriptors;
     if (overflow > N5_MAX_PACKET_DESCRIPTORS - NumberOfDescriptors)
         overflow = N5_MAX_PACKET_DESCRIPTORS - NumberOfDescriptors; /* documented clamp */

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ndis5/n5.h"
 #include "ndis5/translate.h"
 #include "verify/verify.h"
 
@@ -34,6 +35,7 @@
 
 static void xl_complete_packet(xl_binding *b, PNDIS_PACKET packet, NDIS_STATUS status)
 {
+    n5_packet_unmark_sending(packet);
     NDIS_SET_PACKET_STATUS(packet, status);
     b->protocol->chars.SendCompleteHandler(b->context5, packet, status);
 }
@@ -149,6 +151,10 @@ VOID NdisSend(PNDIS_STATUS Status, NDIS_HANDLE NdisBindingHandle, PNDIS_PACKET P
         *Status = NDIS_STATUS_INVALID_PACKET;
         return;
     }
+    if (!n5_packet_mark_sending(Packet, fn)) {
+        *Status = NDIS_STATUS_FAILURE; /* reported: the packet was left as it was */
+        return;
+    }
     /* Set first: ProtocolSendComplete may run before this call returns. */
     *Status = NDIS_STATUS_PENDING;
     NDIS_SET_PACKET_STATUS(Packet, NDIS_STATUS_PENDING);
@@ -174,6 +180,8 @@ VOID NdisSendPackets(NDIS_HANDLE NdisBindingHandle, PPNDIS_PACKET PacketArray, U
             vf_diagnostic(fn, "PacketArray[%u] is NULL; skipped", i);
             continue;
         }
+        if (!n5_packet_mark_sending(packet, fn))
+            continue; /* reported; the packet is left as it was */
         NDIS_SET_PACKET_STATUS(packet, NDIS_STATUS_PENDING);
         XL_SET_QUEUE_NEXT(packet, NULL);
         if (tail)

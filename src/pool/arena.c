@@ -25,6 +25,26 @@ static uint32_t arena_slots;
 static struct pool *_Atomic *slot_owner; /* arena_slots entries */
 static uint32_t slot_cursor;
 
+/*
+ * Element headers keep pointers to memory from malloc (verifier records,
+ * separately allocated context blocks). LeakSanitizer scans only memory it
+ * knows, so under it the arena is declared a root region (it scans the
+ * parts that are mapped readable).
+ */
+#ifdef NDISBUF_HAVE_ASAN
+#include <sanitizer/lsan_interface.h>
+static void lsan_root_region(const void *base, size_t bytes)
+{
+    __lsan_register_root_region(base, bytes);
+}
+#else
+static void lsan_root_region(const void *base, size_t bytes)
+{
+    (void)base;
+    (void)bytes;
+}
+#endif
+
 static int arena_reserve_locked(void)
 {
     if (arena_base)
@@ -40,6 +60,7 @@ static int arena_reserve_locked(void)
             return -1;
         }
         arena_slots = slots;
+        lsan_root_region(p, bytes);
         __atomic_store_n(&arena_bytes, bytes, __ATOMIC_RELAXED);
         __atomic_store_n(&arena_base, (char *)p, __ATOMIC_RELEASE);
         return 0;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "verify/track.h"
 #include "verify/verify.h"
 
 /* One OID_GEN_MINIPORT_RESTART_ATTRIBUTES entry with its data. */
@@ -440,6 +441,7 @@ static NDIS_STATUS unbind_paused(stack_layer *b)
     stack_set_state(b, NdisbufStateClosing);
     stack_op_begin(b, "ProtocolUnbindAdapterEx");
     NDIS_STATUS st = stack_op_finish(b, d->chars.protocol.UnbindAdapterHandlerEx(b, b->context));
+    vf_scan_lost(b, true, "unbind");
     if (b->opened)
         vf_diagnostic("ProtocolUnbindAdapterEx", "protocol '%s' unbound without NdisCloseAdapterEx; "
                                                  "the binding is closed anyway", d->name);
@@ -480,6 +482,7 @@ NDIS_STATUS stack_remove_adapter_locked(stack_adapter *a)
         filter_detach_paused(a->filters[a->filter_count]);
     stack_set_state(&a->miniport, NdisbufStateHalting);
     a->miniport.driver->chars.miniport.HaltHandlerEx(a->miniport.context, NdisHaltDeviceDisabled);
+    vf_scan_lost(&a->miniport, true, "halt");
     stack_adapter_retire(a);
     return NDIS_STATUS_SUCCESS;
 }

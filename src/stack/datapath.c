@@ -9,6 +9,12 @@
  * with a receive handler, or to the running bindings; returns go down to
  * the first filter with a return handler, or the miniport.
  *
+ * At verifier level 1 and above every call first lets the verifier judge
+ * the chain (vf_give_check: may this layer hand these NBLs on?), and every
+ * handler call is preceded by vf_deliver_* (who has them now); a
+ * NDIS_RECEIVE_FLAGS_RESOURCES indication gives them back to the indicator
+ * when it returns (vf_lent_back_chain).
+ *
  * No lock is taken. Each call does one atomic add or subtract per batch on
  * the in-flight count of the layer that owns the NBLs (the sender, the
  * indicator, the binding holding receives), so a pause can wait for them.
@@ -17,7 +23,14 @@
  */
 #include "stack/stack.h"
 
+#include "verify/track.h"
 #include "verify/verify.h"
+
+/* Level 1+: the verifier follows every NBL (verify/track.h). One load at level 0. */
+static inline bool tracking(void)
+{
+    return __builtin_expect(vf_level() >= 1, 0);
+}
 
 static ULONG chain_length(PNET_BUFFER_LIST chain)
 {
@@ -78,6 +91,44 @@ static bool sends_allowed(const stack_layer *l)
     return stack_state(l) == NdisbufStateRunning;
 }
 
+/* Level 1+: a layer that is Paused sends or indicates (PAUSED_DATA); true when reported. */
+static bool paused_data(const stack_layer *l, PNET_BUFFER_LIST chain, const char *function)
+{
+    if (stack_state(l) != NdisbufStatePaused)
+        return false;
+    char who[160];
+    ULONG_PTR p[4] = {(ULONG_PTR)chain, (ULONG_PTR)l, NdisbufStatePaused, 0};
+    vf_report(NDISBUF_REPORT_PAUSED_DATA, function, chain, p,
+              "the %s is Paused: it must not send or indicate until its restart; nothing was done with NBL %p",
+              stack_layer_describe(l, who, sizeof who), (void *)chain);
+    return true;
+}
+
+/* The NDIS call being served on this thread (level 1+), for reports raised while delivering. */
+static __thread const char *current_call;
+
+/* The verifier's judgement of a chain a layer hands on (level 1+); false after a report. */
+static bool give_allowed(PNET_BUFFER_LIST chain, const stack_layer *giver, enum vf_event event,
+                         const char *function)
+{
+    if (!tracking())
+        return true;
+    current_call = function;
+    return vf_give_check(chain, giver, event, function);
+}
+
+static void give_record(PNET_BUFFER_LIST chain, const stack_layer *giver, enum vf_event event)
+{
+    if (tracking())
+        vf_give_record(chain, giver, event);
+}
+
+static void deliver(PNET_BUFFER_LIST chain, const stack_layer *to, enum vf_event event, bool resources)
+{
+    if (tracking())
+        vf_deliver_chain(chain, to, event, resources, current_call ? current_call : "the stack");
+}
+
 /* ---- sends: down ---- */
 
 /* To the first layer strictly below `above` (a filter index, or TOP) with a send handler. */
@@ -88,11 +139,13 @@ static void send_down(stack_adapter *a, ULONG above, PNET_BUFFER_LIST chain, NDI
         stack_layer *f = a->filters[i];
         FILTER_SEND_NET_BUFFER_LISTS_HANDLER send = f->driver->chars.filter.SendNetBufferListsHandler;
         if (send) {
+            deliver(chain, f, VF_EV_SEND, false);
             send(f->context, chain, port, flags);
             return;
         }
     }
     stack_layer *m = &a->miniport;
+    deliver(chain, m, VF_EV_SEND, false);
     m->driver->chars.miniport.SendNetBufferListsHandler(m->context, chain, port, flags);
 }
 
@@ -140,6 +193,7 @@ static void complete_to_bindings(stack_adapter *a, PNET_BUFFER_LIST chain, ULONG
             report_unroutable(a, run, "NdisMSendNetBufferListsComplete");
             continue;
         }
+        deliver(run, b, VF_EV_COMPLETE, false);
         b->driver->chars.protocol.SendNetBufferListsCompleteHandler(b->context, run, flags);
         stack_count_sub(b, &b->sends_out, n);
     }
@@ -154,6 +208,7 @@ void stack_complete_up(stack_adapter *a, ULONG start, PNET_BUFFER_LIST chain, UL
                 f->driver->chars.filter.SendNetBufferListsCompleteHandler;
             if (done) {
                 long own = count_source(chain, f);
+                deliver(chain, f, VF_EV_COMPLETE, false);
                 done(f->context, chain, flags);
                 stack_count_sub(f, &f->sends_out, own);
                 return;
@@ -173,6 +228,7 @@ static void return_down(stack_adapter *a, ULONG start, PNET_BUFFER_LIST chain, U
         FILTER_RETURN_NET_BUFFER_LISTS_HANDLER ret = f->driver->chars.filter.ReturnNetBufferListsHandler;
         if (ret) {
             long own = count_source(chain, f);
+            deliver(chain, f, VF_EV_RETURN, false);
             ret(f->context, chain, flags);
             stack_count_sub(f, &f->receives_out, own);
             return;
@@ -180,6 +236,7 @@ static void return_down(stack_adapter *a, ULONG start, PNET_BUFFER_LIST chain, U
     }
     stack_layer *m = &a->miniport;
     long own = count_source(chain, m);
+    deliver(chain, m, VF_EV_RETURN, false);
     m->driver->chars.miniport.ReturnNetBufferListsHandler(m->context, chain, flags);
     stack_count_sub(m, &m->receives_out, own);
 }
@@ -211,6 +268,7 @@ static ULONG running_bindings(stack_adapter *a, stack_layer **out, long n)
 static void indicate_one_binding(stack_layer *b, PNET_BUFFER_LIST chain, NDIS_PORT_NUMBER port, ULONG n,
                                  ULONG flags)
 {
+    deliver(chain, b, VF_EV_INDICATE, (flags & NDIS_RECEIVE_FLAGS_RESOURCES) != 0);
     b->driver->chars.protocol.ReceiveNetBufferListsHandler(b->context, chain, port, n, flags);
     if (flags & NDIS_RECEIVE_FLAGS_RESOURCES)
         stack_count_sub(b, &b->held, (long)n);
@@ -229,6 +287,8 @@ static void indicate_many_bindings(stack_adapter *a, stack_layer **bs, ULONG k, 
         next = nbl->Next;
         nbl->Next = NULL;
         for (ULONG j = 0; j < k; j++) {
+            if (tracking())
+                vf_deliver_one(nbl, bs[j], VF_EV_INDICATE, true, current_call ? current_call : "the stack");
             bs[j]->driver->chars.protocol.ReceiveNetBufferListsHandler(bs[j]->context, nbl, port, 1, shared);
             nbl->Next = NULL;
         }
@@ -261,19 +321,34 @@ static void indicate_up(stack_adapter *a, ULONG indicator, PNET_BUFFER_LIST chai
         FILTER_RECEIVE_NET_BUFFER_LISTS_HANDLER recv = f->driver->chars.filter.ReceiveNetBufferListsHandler;
         if (!recv)
             continue;
-        if (stack_state(f) != NdisbufStateRunning)
+        if (stack_state(f) != NdisbufStateRunning) {
             refuse_receive(a, indicator, chain, flags);
-        else
+        } else {
+            deliver(chain, f, VF_EV_INDICATE, (flags & NDIS_RECEIVE_FLAGS_RESOURCES) != 0);
             recv(f->context, chain, port, n, flags);
+        }
         return;
     }
     indicate_to_bindings(a, indicator, chain, port, n, flags);
 }
 
-static void count_matches(ULONG n, ULONG claimed, const char *function)
+/* The count a receive indication gives must be the chain's (RECEIVE_COUNT_MISMATCH otherwise). */
+static bool count_matches(PNET_BUFFER_LIST chain, ULONG n, ULONG claimed, const char *function)
 {
-    if (n != claimed)
-        vf_diagnostic(function, "NumberOfNetBufferLists is %u but the chain has %u NBLs; using %u", claimed, n, n);
+    if (n == claimed)
+        return true;
+    ULONG_PTR p[4] = {(ULONG_PTR)chain, claimed, n, 0};
+    vf_report(NDISBUF_REPORT_RECEIVE_COUNT_MISMATCH, function, chain, p,
+              "NumberOfNetBufferLists is %u but the chain from NBL %p has %u NBLs; nothing was indicated", claimed,
+              (void *)chain, n);
+    return false;
+}
+
+/* Level 1+: a RESOURCES indication returned, the NBLs are the indicator's again. */
+static void lent_back(PNET_BUFFER_LIST chain, const stack_layer *indicator, ULONG flags, const char *function)
+{
+    if (tracking() && (flags & NDIS_RECEIVE_FLAGS_RESOURCES))
+        vf_lent_back_chain(chain, indicator, function);
 }
 
 /* ---- the NDIS calls ---- */
@@ -288,15 +363,21 @@ VOID NdisSendNetBufferLists(NDIS_HANDLE NdisBindingHandle, PNET_BUFFER_LIST NetB
             vf_diagnostic(fn, "NetBufferLists is NULL");
         return;
     }
+    if (!give_allowed(NetBufferLists, b, VF_EV_SEND, fn))
+        return;
     PNET_BUFFER_LIST foreign;
     long n = (long)chain_length_from(NetBufferLists, b, &foreign);
     if (foreign) {
         report_source_handle(foreign, b, fn);
         return;
     }
+    if (tracking() && paused_data(b, NetBufferLists, fn))
+        return;
+    give_record(NetBufferLists, b, VF_EV_SEND);
     stack_count_add(&b->sends_out, n);
     if (!sends_allowed(b)) {
         set_status(NetBufferLists, NDIS_STATUS_PAUSED);
+        deliver(NetBufferLists, b, VF_EV_COMPLETE, false);
         b->driver->chars.protocol.SendNetBufferListsCompleteHandler(b->context, NetBufferLists,
                                                                       complete_flags_for(SendFlags));
         stack_count_sub(b, &b->sends_out, n);
@@ -315,6 +396,9 @@ VOID NdisFSendNetBufferLists(NDIS_HANDLE NdisFilterHandle, PNET_BUFFER_LIST NetB
             vf_diagnostic(fn, "NetBufferList is NULL");
         return;
     }
+    if (!give_allowed(NetBufferList, f, VF_EV_SEND, fn) || (tracking() && paused_data(f, NetBufferList, fn)))
+        return;
+    give_record(NetBufferList, f, VF_EV_SEND);
     long own = count_source(NetBufferList, f);
     stack_count_add(&f->sends_out, own);
     if (!sends_allowed(f)) {
@@ -335,6 +419,9 @@ VOID NdisMSendNetBufferListsComplete(NDIS_HANDLE MiniportAdapterHandle, PNET_BUF
             vf_diagnostic(fn, "NetBufferLists is NULL");
         return;
     }
+    if (!give_allowed(NetBufferLists, m, VF_EV_COMPLETE, fn))
+        return;
+    give_record(NetBufferLists, m, VF_EV_COMPLETE);
     stack_complete_up(m->adapter, 1, NetBufferLists, SendCompleteFlags);
 }
 
@@ -348,6 +435,9 @@ VOID NdisFSendNetBufferListsComplete(NDIS_HANDLE NdisFilterHandle, PNET_BUFFER_L
             vf_diagnostic(fn, "NetBufferList is NULL");
         return;
     }
+    if (!give_allowed(NetBufferList, f, VF_EV_COMPLETE, fn))
+        return;
+    give_record(NetBufferList, f, VF_EV_COMPLETE);
     stack_complete_up(f->adapter, f->index + 1, NetBufferList, SendCompleteFlags);
 }
 
@@ -362,21 +452,32 @@ VOID NdisMIndicateReceiveNetBufferLists(NDIS_HANDLE MiniportAdapterHandle, PNET_
             vf_diagnostic(fn, "NetBufferList is NULL");
         return;
     }
+    if (!give_allowed(NetBufferList, m, VF_EV_INDICATE, fn))
+        return;
     PNET_BUFFER_LIST foreign;
     ULONG n = chain_length_from(NetBufferList, m, &foreign);
     if (foreign) {
         report_source_handle(foreign, m, fn);
         return;
     }
-    count_matches(n, NumberOfNetBufferLists, fn);
+    if (!count_matches(NetBufferList, n, NumberOfNetBufferLists, fn) ||
+        (tracking() && paused_data(m, NetBufferList, fn)))
+        return;
+    give_record(NetBufferList, m, VF_EV_INDICATE);
     bool keeps = (ReceiveFlags & NDIS_RECEIVE_FLAGS_RESOURCES) != 0;
+    /* Fault injection: lend what was given; the stack returns it once the indication is back. */
+    bool forced = !keeps && vf_fault_force_resources_now();
+    ULONG flags = ReceiveFlags | (forced ? NDIS_RECEIVE_FLAGS_RESOURCES : 0);
     if (!keeps)
         stack_count_add(&m->receives_out, (long)n);
-    if (stack_state(m) != NdisbufStateRunning) {
-        refuse_receive(m->adapter, 0, NetBufferList, ReceiveFlags);
-        return;
-    }
-    indicate_up(m->adapter, 0, NetBufferList, PortNumber, n, ReceiveFlags);
+    if (stack_state(m) != NdisbufStateRunning)
+        refuse_receive(m->adapter, 0, NetBufferList, flags);
+    else
+        indicate_up(m->adapter, 0, NetBufferList, PortNumber, n, flags);
+    if (forced)
+        return_down(m->adapter, 0, NetBufferList, return_flags_for(ReceiveFlags));
+    else
+        lent_back(NetBufferList, m, ReceiveFlags, fn);
 }
 
 VOID NdisFIndicateReceiveNetBufferLists(NDIS_HANDLE NdisFilterHandle, PNET_BUFFER_LIST NetBufferLists,
@@ -390,15 +491,20 @@ VOID NdisFIndicateReceiveNetBufferLists(NDIS_HANDLE NdisFilterHandle, PNET_BUFFE
             vf_diagnostic(fn, "NetBufferLists is NULL");
         return;
     }
+    if (!give_allowed(NetBufferLists, f, VF_EV_INDICATE, fn))
+        return;
     ULONG n = chain_length(NetBufferLists);
-    count_matches(n, NumberOfNetBufferLists, fn);
+    if (!count_matches(NetBufferLists, n, NumberOfNetBufferLists, fn) ||
+        (tracking() && paused_data(f, NetBufferLists, fn)))
+        return;
+    give_record(NetBufferLists, f, VF_EV_INDICATE);
     if (!(ReceiveFlags & NDIS_RECEIVE_FLAGS_RESOURCES))
         stack_count_add(&f->receives_out, count_source(NetBufferLists, f));
-    if (stack_state(f) != NdisbufStateRunning) {
+    if (stack_state(f) != NdisbufStateRunning)
         refuse_receive(f->adapter, f->index, NetBufferLists, ReceiveFlags);
-        return;
-    }
-    indicate_up(f->adapter, f->index, NetBufferLists, PortNumber, n, ReceiveFlags);
+    else
+        indicate_up(f->adapter, f->index, NetBufferLists, PortNumber, n, ReceiveFlags);
+    lent_back(NetBufferLists, f, ReceiveFlags, fn);
 }
 
 VOID NdisReturnNetBufferLists(NDIS_HANDLE NdisBindingHandle, PNET_BUFFER_LIST NetBufferLists, ULONG ReturnFlags)
@@ -410,6 +516,9 @@ VOID NdisReturnNetBufferLists(NDIS_HANDLE NdisBindingHandle, PNET_BUFFER_LIST Ne
             vf_diagnostic(fn, "NetBufferLists is NULL");
         return;
     }
+    if (!give_allowed(NetBufferLists, b, VF_EV_RETURN, fn))
+        return;
+    give_record(NetBufferLists, b, VF_EV_RETURN);
     long n = (long)chain_length(NetBufferLists);
     return_down(b->adapter, STACK_INDEX_TOP, NetBufferLists, ReturnFlags);
     stack_count_sub(b, &b->held, n);
@@ -424,5 +533,8 @@ VOID NdisFReturnNetBufferLists(NDIS_HANDLE NdisFilterHandle, PNET_BUFFER_LIST Ne
             vf_diagnostic(fn, "NetBufferLists is NULL");
         return;
     }
+    if (!give_allowed(NetBufferLists, f, VF_EV_RETURN, fn))
+        return;
+    give_record(NetBufferLists, f, VF_EV_RETURN);
     return_down(f->adapter, f->index - 1, NetBufferLists, ReturnFlags);
 }

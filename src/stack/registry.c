@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "verify/track.h"
 #include "verify/verify.h"
 
 #define DRIVER_MAGIC 0x4E445256u /* 'NDRV' */
@@ -515,6 +516,47 @@ const char *stack_layer_describe(const stack_layer *l, char *buffer, size_t size
     return buffer;
 }
 
+/*
+ * Names any handle for the verifier's reports: a live layer as
+ * stack_layer_describe does, a removed one as such, a driver handle by its
+ * driver, anything else by its value. Compares pointers only: a handle is
+ * never dereferenced unless it is found in the registry.
+ */
+static const char *stack_describe_handle(const void *handle, char *buffer, size_t size)
+{
+    pthread_mutex_lock(&stack_lock);
+    const stack_layer *layer = NULL;
+    for (ULONG i = 0; i < live_layer_count && !layer; i++)
+        if (live_layers[i] == handle)
+            layer = live_layers[i];
+    bool retired = false;
+    for (stack_layer *l = retired_layers; l && !layer; l = l->next_retired)
+        retired = (layer = l == handle ? l : NULL) != NULL;
+    for (stack_adapter *a = retired_adapters; a && !layer; a = a->next)
+        retired = (layer = &a->miniport == handle ? &a->miniport : NULL) != NULL;
+    const stack_driver *driver = NULL;
+    for (stack_driver *d = drivers; d && !driver && !layer; d = d->next)
+        if (d == handle)
+            driver = d;
+    if (layer && !retired)
+        stack_layer_describe(layer, buffer, size);
+    else if (layer)
+        snprintf(buffer, size, "removed %s %p", kind_name(layer->kind), handle);
+    else if (driver)
+        snprintf(buffer, size, "%s driver '%s'", driver->kind == STACK_KIND_PROTOCOL ? "protocol"
+                                                 : driver->kind == STACK_KIND_FILTER ? "filter" : "miniport",
+                 driver->name);
+    else
+        snprintf(buffer, size, "handle %p", handle);
+    pthread_mutex_unlock(&stack_lock);
+    return buffer;
+}
+
+__attribute__((constructor)) static void stack_register_describer(void)
+{
+    vf_set_layer_describer(stack_describe_handle);
+}
+
 /* ---- pended completions ---- */
 
 void stack_op_begin(stack_layer *layer, const char *name)
@@ -577,20 +619,76 @@ static bool drained(stack_layer *l)
     return atomic_load(&l->sends_out) == 0 && atomic_load(&l->receives_out) == 0 && atomic_load(&l->held) == 0;
 }
 
+static void deadline_in_ms(struct timespec *ts, unsigned ms)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+/*
+ * Level 2+: once the drain has waited the verifier's drain timeout, the
+ * verifier names each NBL still out and its holder (NBL_LOST), outside the
+ * lock (a report handler may call back into the stack's data path).
+ */
+static void drain_scan_once(stack_layer *layer, bool *scanned)
+{
+    struct timespec now, due;
+    if (*scanned || vf_level() < 2)
+        return;
+    clock_gettime(CLOCK_REALTIME, &now);
+    due = layer->drain_started;
+    due.tv_sec += vf_drain_timeout_ms() / 1000;
+    due.tv_nsec += (long)(vf_drain_timeout_ms() % 1000) * 1000000L;
+    if (due.tv_nsec >= 1000000000L) {
+        due.tv_sec++;
+        due.tv_nsec -= 1000000000L;
+    }
+    if (now.tv_sec < due.tv_sec || (now.tv_sec == due.tv_sec && now.tv_nsec < due.tv_nsec))
+        return;
+    *scanned = true;
+    char when[64];
+    snprintf(when, sizeof when, "pause drain after %u ms", vf_drain_timeout_ms());
+    pthread_mutex_unlock(&stack_lock);
+    vf_scan_lost(layer, false, when);
+    pthread_mutex_lock(&stack_lock);
+}
+
 void stack_wait_drained(stack_layer *layer)
 {
     char who[160];
+    bool scanned = false;
     pthread_mutex_lock(&stack_lock);
     atomic_store(&layer->draining, 1);
+    clock_gettime(CLOCK_REALTIME, &layer->drain_started);
     struct timespec deadline;
     deadline_in(&deadline, STALL_REPORT_SECONDS);
+    if (vf_level() >= 2 && vf_drain_timeout_ms() < STALL_REPORT_SECONDS * 1000u)
+        deadline_in_ms(&deadline, vf_drain_timeout_ms());
     while (!drained(layer)) {
+        drain_scan_once(layer, &scanned);
+        if (drained(layer))
+            break;
         if (pthread_cond_timedwait(&stack_cond, &stack_lock, &deadline) == ETIMEDOUT) {
+            drain_scan_once(layer, &scanned);
+            if (drained(layer))
+                break;
+            struct timespec now;
+            clock_gettime(CLOCK_REALTIME, &now);
+            if (now.tv_sec - layer->drain_started.tv_sec < STALL_REPORT_SECONDS) {
+                deadline = layer->drain_started; /* the verifier's earlier deadline passed */
+                deadline.tv_sec += STALL_REPORT_SECONDS;
+                continue;
+            }
             vf_diagnostic("pause", "%s still has %ld sends not completed, %ld receives not returned to it, "
-                                   "%ld received NBLs not given back, after %d s",
+                                   "%ld received NBLs not given back, after %ld s",
                           stack_layer_describe(layer, who, sizeof who), (long)atomic_load(&layer->sends_out),
                           (long)atomic_load(&layer->receives_out), (long)atomic_load(&layer->held),
-                          STALL_REPORT_SECONDS);
+                          (long)(now.tv_sec - layer->drain_started.tv_sec));
             deadline_in(&deadline, STALL_REPORT_SECONDS);
         }
     }

@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <time.h>
 
 #define STACK_MAX_FILTERS 16
 #define STACK_MAX_BINDINGS 16
@@ -65,6 +66,7 @@ typedef struct stack_layer {
     atomic_long receives_out;              /* NBLs it originated, indicated, not returned */
     atomic_long held;                      /* bindings: receives given, not returned */
     atomic_int draining;                   /* a pause waits for the counts to reach 0 */
+    struct timespec drain_started;         /* when the current drain began (stack_lock) */
 
     /* The pending control operation (guarded by stack_lock). */
     bool op_pending;

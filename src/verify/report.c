@@ -11,9 +11,12 @@
  */
 #include "verify.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 
@@ -82,7 +85,91 @@ static void report_print(const NDISBUF_REPORT *r)
             r->CodeName, (unsigned)r->Code, r->Function, report_code_meaning(r->Code), r->Object,
             (unsigned long)r->Parameters[0], (unsigned long)r->Parameters[1],
             (unsigned long)r->Parameters[2], (unsigned long)r->Parameters[3], r->Message);
+    if (r->Owner[0])
+        fprintf(stderr, "    owner: %s\n", r->Owner);
+    if (r->History[0])
+        fprintf(stderr, "    history (oldest first):\n%s", r->History);
     fflush(stderr);
+}
+
+/* ---- the JSON report file ---- */
+
+static pthread_mutex_t json_lock = PTHREAD_MUTEX_INITIALIZER;
+static FILE *json_file;
+
+static void json_string(FILE *f, const char *text)
+{
+    fputc('"', f);
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            fprintf(f, "\\%c", *c);
+        else if (*c == '\n')
+            fputs("\\n", f);
+        else if (*c < 0x20)
+            fprintf(f, "\\u%04x", *c);
+        else
+            fputc(*c, f);
+    }
+    fputc('"', f);
+}
+
+/* The history as a JSON array of its lines. */
+static void json_lines(FILE *f, const char *text)
+{
+    fputc('[', f);
+    const char *line = text;
+    bool first = true;
+    while (*line) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        char buffer[512];
+        snprintf(buffer, sizeof buffer, "%.*s", (int)n, line);
+        if (!first)
+            fputc(',', f);
+        json_string(f, buffer);
+        first = false;
+        line += n + (end ? 1 : 0);
+    }
+    fputc(']', f);
+}
+
+static void report_write_json(const NDISBUF_REPORT *r)
+{
+    pthread_mutex_lock(&json_lock);
+    FILE *f = json_file;
+    if (f) {
+        fprintf(f, "{\"code\":%u,\"name\":", (unsigned)r->Code);
+        json_string(f, r->CodeName);
+        fputs(",\"function\":", f);
+        json_string(f, r->Function);
+        fprintf(f, ",\"object\":\"%p\",\"parameters\":[\"%#lx\",\"%#lx\",\"%#lx\",\"%#lx\"],\"message\":",
+                r->Object, (unsigned long)r->Parameters[0], (unsigned long)r->Parameters[1],
+                (unsigned long)r->Parameters[2], (unsigned long)r->Parameters[3]);
+        json_string(f, r->Message);
+        fputs(",\"owner\":", f);
+        json_string(f, r->Owner);
+        fputs(",\"history\":", f);
+        json_lines(f, r->History);
+        fprintf(f, ",\"level\":%lu,\"pid\":%ld}\n", (unsigned long)r->VerifierLevel, (long)getpid());
+        fflush(f);
+    }
+    pthread_mutex_unlock(&json_lock);
+}
+
+NDIS_STATUS ndisbuf_report_set_json_file(const char *Path)
+{
+    FILE *f = NULL;
+    if (Path && !(f = fopen(Path, "a"))) {
+        vf_diagnostic("ndisbuf_report_set_json_file", "cannot open '%s' for appending", Path);
+        return NDIS_STATUS_FAILURE;
+    }
+    pthread_mutex_lock(&json_lock);
+    FILE *old = json_file;
+    json_file = f;
+    pthread_mutex_unlock(&json_lock);
+    if (old)
+        fclose(old);
+    return NDIS_STATUS_SUCCESS;
 }
 
 void vf_report(NDISBUF_REPORT_CODE code, const char *function, const void *object,
@@ -94,16 +181,25 @@ void vf_report(NDISBUF_REPORT_CODE code, const char *function, const void *objec
     vsnprintf(message, sizeof(message), format, ap);
     va_end(ap);
 
+    static __thread char owner[1024], history[NDISBUF_VERIFIER_HISTORY * 768];
+    owner[0] = history[0] = '\0';
+    if (vf_level() >= 1 && object)
+        vf_track_describe(object, owner, sizeof owner, history, sizeof history);
+
     NDISBUF_REPORT r = {
         .Code = code,
         .CodeName = ndisbuf_report_code_name(code),
         .Function = function,
         .Object = object,
         .Message = message,
+        .Owner = owner,
+        .History = history,
+        .VerifierLevel = (ULONG)vf_level(),
     };
     for (int i = 0; i < 4 && parameters; i++)
         r.Parameters[i] = parameters[i];
     __atomic_fetch_add(&reports_raised, 1, __ATOMIC_RELAXED);
+    report_write_json(&r);
 
     NDISBUF_REPORT_HANDLER handler = __atomic_load_n(&report_handler, __ATOMIC_ACQUIRE);
     switch (ndisbuf_report_get_policy()) {

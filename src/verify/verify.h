@@ -1,14 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The verifier's reporting function and the diagnostic channel (private).
+ * The verifier (private): reporting, diagnostics, the level, NBL tracking,
+ * and the fault-injection hooks (docs/verifier.md).
  *
  * vf_report() is the one place a contract violation goes: it formats the
  * report, then follows the policy (abort, handler, count). The caller then
  * returns without acting, so the objects concerned are left as they were.
  * vf_diagnostic() explains a clean failure caused by bad arguments.
+ *
+ * Hot paths read the level and the fault switch with a relaxed load (a
+ * plain move on x86: no lock, no read-modify-write) and branch away.
  */
 #ifndef NDISBUF_VERIFY_VERIFY_H
 #define NDISBUF_VERIFY_VERIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
 
 #include "ndisbuf.h"
 
@@ -20,5 +27,38 @@ void vf_report(NDISBUF_REPORT_CODE code, const char *function, const void *objec
 /* Records and emits a diagnostic for a call that fails cleanly. */
 void vf_diagnostic(const char *function, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* ---- the level (level.c) ---- */
+extern int vf_level_value;
+static inline int vf_level(void)
+{
+    return __atomic_load_n(&vf_level_value, __ATOMIC_RELAXED);
+}
+
+/* ---- fault injection (fault.c) ---- */
+extern int vf_fault_armed;
+/* Counts an allocation of `kind` (NDISBUF_FAULT_*) and says whether to fail it. */
+bool vf_fault_decide(ULONG kind);
+static inline bool vf_fault_fail(ULONG kind)
+{
+    return __builtin_expect(__atomic_load_n(&vf_fault_armed, __ATOMIC_RELAXED), 0) && vf_fault_decide(kind);
+}
+extern int vf_fault_resources_armed;
+/* Whether this receive indication is to be forced to NDIS_RECEIVE_FLAGS_RESOURCES. */
+bool vf_fault_resources_decide(void);
+static inline bool vf_fault_force_resources_now(void)
+{
+    return __builtin_expect(__atomic_load_n(&vf_fault_resources_armed, __ATOMIC_RELAXED), 0) &&
+           vf_fault_resources_decide();
+}
+
+/* ---- NBL tracking (track.c), level 1 and above ---- */
+/*
+ * Writes what the verifier knows of an NBL into buffer: its holder and
+ * direction, who sent or indicated it, where it was allocated (owner), and
+ * at level 3+ its history (one event per line). Empty strings when the
+ * pointer is no NBL or nothing is tracked.
+ */
+void vf_track_describe(const void *nbl, char *owner, size_t owner_size, char *history, size_t history_size);
 
 #endif /* NDISBUF_VERIFY_VERIFY_H */

@@ -30,6 +30,8 @@ static void copy_text(char *dst, size_t size, const char *src)
     snprintf(dst, size, "%s", src ? src : "");
 }
 
+static ULONG setup_level;
+
 static void record_report(const NDISBUF_REPORT *report, void *context)
 {
     (void)context;
@@ -43,6 +45,9 @@ static void record_report(const NDISBUF_REPORT *report, void *context)
         r->object = report->Object;
         memcpy(r->parameters, report->Parameters, sizeof(r->parameters));
         copy_text(r->message, sizeof(r->message), report->Message);
+        copy_text(r->owner, sizeof(r->owner), report->Owner);
+        copy_text(r->history, sizeof(r->history), report->History);
+        r->level = report->VerifierLevel;
     }
     reports_recorded++;
     pthread_mutex_unlock(&harness_lock);
@@ -71,6 +76,7 @@ int harness_setup(void **state)
     diags_recorded = 0;
     diags_seen = 0;
     pthread_mutex_unlock(&harness_lock);
+    setup_level = ndisbuf_verifier_level();
     harness_install_handler();
     ndisbuf_set_diagnostic_sink(record_diagnostic, NULL);
     ndisbuf_clear_diagnostic();
@@ -116,6 +122,7 @@ int harness_teardown(void **state)
     /* Restore the defaults first: a failed assertion below leaves the test. */
     ndisbuf_report_set_handler(NULL, NULL);
     ndisbuf_set_diagnostic_sink(NULL, NULL);
+    ndisbuf_verifier_set(setup_level);
 
     pthread_mutex_lock(&harness_lock);
     size_t waiting = unconsumed_locked();

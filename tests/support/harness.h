@@ -10,7 +10,8 @@
  * harness_teardown fails the test when a pool is still live, an object is
  * still outstanding anywhere, or a report was raised that the test did not
  * consume with harness_expect_report(); then it restores the defaults
- * (abort policy, stderr diagnostics).
+ * (abort policy, stderr diagnostics) and the verifier level the test
+ * started with (a test may change it freely).
  *
  * Note: cmocka 1.1 skips the teardown of a test that failed, so after a
  * failure later tests may fail their teardown too; read the first failure.
@@ -39,6 +40,9 @@ struct harness_report {
     const void *object;
     ULONG_PTR parameters[4];
     char message[HARNESS_TEXT_MAX];
+    char owner[HARNESS_TEXT_MAX];   /* NDISBUF_REPORT.Owner (level 1+) */
+    char history[4096];             /* NDISBUF_REPORT.History (level 3+) */
+    ULONG level;
     bool consumed;
 };
 

@@ -63,6 +63,15 @@ typedef struct td_filter {
     ULONG sends, completes, receives, returns;
     ULONG restart_data_seen;      /* DataBackFillSize in the attributes it got */
     ULONG last_pause_reason;
+    /*
+     * A test that plants a bug sets any of these: the filter then calls the
+     * hook instead of passing the NBLs on (the hook does what it likes,
+     * rightly or wrongly, and must pass them on itself).
+     */
+    void (*send_hook)(struct td_filter *f, PNET_BUFFER_LIST chain, ULONG flags);
+    void (*send_complete_hook)(struct td_filter *f, PNET_BUFFER_LIST chain, ULONG flags);
+    void (*receive_hook)(struct td_filter *f, PNET_BUFFER_LIST chain, ULONG n, ULONG flags);
+    void (*return_hook)(struct td_filter *f, PNET_BUFFER_LIST chain, ULONG flags);
 } td_filter;
 
 void td_filter_register(td_filter *f, const char *name);
@@ -88,6 +97,10 @@ typedef struct td_protocol {
     NDIS_STATUS last_oid_status;
     PNET_BUFFER_LIST held_head;
     ULONG held_count;
+    bool keep_resources;          /* a bug: keeps receives lent with NDIS_RECEIVE_FLAGS_RESOURCES */
+    PNET_BUFFER_LIST kept_resources;
+    bool hold_completions;        /* keep completed sends (in `completed`) instead of freeing them */
+    PNET_BUFFER_LIST completed;
     UCHAR last_frame[64];
     ULONG last_frame_length;
 } td_protocol;

@@ -9,7 +9,7 @@ set -eu
 
 run demo --help
 expect_status 0
-for option in --frames --size --batch --vlan --priority --iface --peer --peer-netns --pcap --quiet --help; do
+for option in --frames --size --batch --vlan --priority --iface --peer --peer-netns --pcap --fault --quiet --help; do
     expect_out "  $option"
 done
 
@@ -49,6 +49,9 @@ bad "--peer: no network interface named 'ndisbuf-nosuch'" --iface lo --peer ndis
 bad "--peer must name another interface than --iface" --iface lo --peer lo
 bad "--iface: the value is empty" --iface ""
 bad "--pcap: cannot write '$TMP/no/such/dir.pcap'" --pcap "$TMP/no/such/dir.pcap"
+bad "--fault: 'nth=0': FailNth and ProbabilityPpm are both 0" --fault nth=0
+bad "--fault: 'kinds=nbl+bogus,nth=1': unknown kind 'bogus'" --fault kinds=nbl+bogus,nth=1
+bad "--fault needs a value" --fault
 # --peer-netns: checked before setns (which needs root: see demo_veth.sh).
 : >"$TMP/plain"
 bad "--peer-netns needs --peer" --iface lo --peer-netns /proc/self/ns/net

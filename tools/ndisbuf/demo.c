@@ -14,7 +14,13 @@
  * library's counters must show nothing outstanding and no pool alive.
  *
  * Exit status 0 only when every frame came back intact and nothing leaked.
+ *
+ * Fault injection (--fault, or NDISBUF_FAULT in the environment) makes
+ * chosen allocations fail: whatever fails, the demo must say what, tear
+ * everything down and leak nothing (docs/fault-injection.md walks every
+ * failure point this way). The summary then counts the allocations.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -36,6 +42,7 @@ typedef struct demo_run {
     ULONG sides;
     CAPTURE_STATS capture;
     demo_traffic traffic;
+    NDIS_STATUS build_status; /* the failed stack call's status while building, else SUCCESS */
     NDIS_STATUS teardown;
     ULONG64 outstanding;
     ULONG live_pools;
@@ -50,9 +57,10 @@ static const char *demo_mac(const UCHAR mac[6], char buffer[18])
 }
 
 /* One line on stderr for a failed stack call; the exit status that goes with it. */
-static int demo_stack_error(const demo_run *r, NDIS_STATUS status)
+static int demo_stack_error(demo_run *r, NDIS_STATUS status)
 {
     const char *hint = "";
+    r->build_status = status;
     if (r->stack.failed_errno) {
         fprintf(stderr, "ndisbuf demo: %s failed: %s%s\n", r->stack.failed_step, strerror(r->stack.failed_errno),
                 demo_netns_hint(r->stack.failed_errno));
@@ -217,6 +225,30 @@ static int demo_run_traffic(demo_run *r)
 
 /* ---- summary and verdict ---- */
 
+/* Whether fault injection is on for this run (--fault, or NDISBUF_FAULT armed it at start-up). */
+static bool demo_fault_on(const demo_run *r)
+{
+    const char *env = getenv("NDISBUF_FAULT");
+    return r->o.fault || (env && *env);
+}
+
+static void demo_print_fault(const demo_run *r)
+{
+    if (demo_fault_on(r))
+        printf("  fault injection  %llu allocations counted, %llu failed on purpose\n",
+               (unsigned long long)ndisbuf_fault_allocations(), (unsigned long long)ndisbuf_fault_injected());
+}
+
+static void demo_print_leaks(const demo_run *r)
+{
+    printf("  teardown         unbind, detach, remove adapter, unload drivers: %s\n",
+           ndisbuf_status_name(r->teardown));
+    printf("  leaks            %llu (objects outstanding %llu, live pools %u)\n",
+           (unsigned long long)(r->outstanding + r->live_pools), (unsigned long long)r->outstanding,
+           r->live_pools);
+    demo_print_fault(r);
+}
+
 static void demo_print_vlan(const demo_run *r)
 {
     if (r->sides == 1) {
@@ -267,11 +299,7 @@ static void demo_print_summary(const demo_run *r)
         printf("  pcap             %llu frames (%llu sent, %llu received) in %s\n",
                (unsigned long long)(r->capture.FramesSent + r->capture.FramesReceived),
                (unsigned long long)r->capture.FramesSent, (unsigned long long)r->capture.FramesReceived, r->o.pcap);
-    printf("  teardown         unbind, detach, remove adapter, unload drivers: %s\n",
-           ndisbuf_status_name(r->teardown));
-    printf("  leaks            %llu (objects outstanding %llu, live pools %u)\n",
-           (unsigned long long)(r->outstanding + r->live_pools), (unsigned long long)r->outstanding,
-           r->live_pools);
+    demo_print_leaks(r);
 }
 
 /* The first thing that went wrong, or NULL. */
@@ -318,14 +346,33 @@ static int demo_verdict(const demo_run *r)
     return DEMO_EXIT_OK;
 }
 
-/* After a failure before the summary: tear down, and say if that leaked too. */
+/*
+ * After a failure before the traffic: tear down, and say if that leaked
+ * too. A stack failure (not a usage error) also gets the end of a summary
+ * on stdout: teardown, leaks, fault injection and the FAIL line.
+ */
 static int demo_abandon(demo_run *r, int rc)
 {
-    NDIS_STATUS st = demo_stack_teardown(&r->stack);
+    const char *step = r->stack.failed_step[0] ? r->stack.failed_step : "building the stack";
+    char failure[320];
+    /* before teardown can overwrite the step */
+    if (r->stack.failed_errno)
+        snprintf(failure, sizeof(failure), "%s failed: %s", step, strerror(r->stack.failed_errno));
+    else
+        snprintf(failure, sizeof(failure), "%s failed: %s", step, ndisbuf_status_name(r->build_status));
+    r->teardown = demo_stack_teardown(&r->stack);
     demo_traffic_release(&r->traffic);
-    if (st != NDIS_STATUS_SUCCESS || ndisbuf_outstanding_total() || ndisbuf_live_pool_count())
+    r->outstanding = ndisbuf_outstanding_total();
+    r->live_pools = ndisbuf_live_pool_count();
+    if (r->teardown != NDIS_STATUS_SUCCESS || r->outstanding || r->live_pools)
         fprintf(stderr, "ndisbuf demo: teardown after the failure: %s, %llu objects outstanding, %u pools alive\n",
-                ndisbuf_status_name(st), (unsigned long long)ndisbuf_outstanding_total(), ndisbuf_live_pool_count());
+                ndisbuf_status_name(r->teardown), (unsigned long long)r->outstanding, r->live_pools);
+    if (rc != DEMO_EXIT_FAILED)
+        return rc;
+    printf("%ssummary\n", r->o.quiet ? "" : "\n");
+    demo_print_leaks(r);
+    printf("FAIL: %s\n", failure);
+    fflush(stdout);
     return rc;
 }
 
@@ -340,6 +387,8 @@ static int demo_start(demo_run *r)
         demo_usage_error("--pcap: cannot write '%s': %s", r->o.pcap, error);
         return DEMO_EXIT_USAGE;
     }
+    if (r->o.fault && ndisbuf_fault_set(&r->o.fault_plan) != NDIS_STATUS_SUCCESS)
+        return DEMO_EXIT_USAGE; /* parsed and checked already: not expected */
     demo_print_banner(r);
     rc = demo_build(r);
     if (rc != DEMO_EXIT_OK)

@@ -46,6 +46,8 @@ typedef struct demo_options {
     const char *peer_netns; /* with peer: the network namespace it is in (a path); NULL: ours */
     const char *pcap;  /* NULL: no capture */
     bool quiet;
+    bool fault;        /* --fault: fault_plan is armed before the stack is built */
+    NDISBUF_FAULT_PLAN fault_plan;
 } demo_options;
 
 /* ---- demo_options.c ---- */
@@ -122,6 +124,12 @@ NDIS_STATUS demo_stack_teardown(demo_stack *s);
 
 /* How long a run waits for a frame to come back before it gives up. */
 #define DEMO_STALL_MS 3000
+/*
+ * The same once fault injection has failed an allocation: a frame whose
+ * allocation failed on the way is dropped for good, and a failure-point
+ * walk runs the demo hundreds of times.
+ */
+#define DEMO_FAULT_STALL_MS 250
 
 /* The receiver's state: what was sent (by number) and what came back. */
 typedef struct demo_verifier demo_verifier;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "demo.h"
+#include "verify/fault.h" /* the NDISBUF_FAULT parser, shared with the library */
 
 typedef enum demo_option_id {
     OPT_FRAMES,
@@ -27,6 +28,7 @@ typedef enum demo_option_id {
     OPT_PEER,
     OPT_PEER_NETNS,
     OPT_PCAP,
+    OPT_FAULT,
     OPT_QUIET,
     OPT_HELP
 } demo_option_id;
@@ -48,6 +50,7 @@ static const demo_option demo_option_table[] = {
     {"--peer", OPT_PEER, true, 0, 0},
     {"--peer-netns", OPT_PEER_NETNS, true, 0, 0},
     {"--pcap", OPT_PCAP, true, 0, 0},
+    {"--fault", OPT_FAULT, true, 0, 0},
     {"--quiet", OPT_QUIET, false, 0, 0},
     {"--help", OPT_HELP, false, 0, 0},
     {"-h", OPT_HELP, false, 0, 0},
@@ -85,6 +88,11 @@ static void demo_print_help(FILE *out)
             "  --pcap FILE     write every frame the miniport sends and receives, as on\n"
             "                  the wire (802.1Q-tagged), to FILE (pcap, Ethernet); a\n"
             "                  capture filter sits directly above the miniport\n"
+            "  --fault PLAN    fault injection: fail the allocations PLAN names, e.g.\n"
+            "                  nth=7, nth=3,every=10, ppm=2000,seed=1, count (fail\n"
+            "                  none, count them); kinds=nbl+context+... limits it\n"
+            "                  (see docs/fault-injection.md); the summary then says\n"
+            "                  how many allocations were counted and failed\n"
             "  --quiet         no progress bar and no narration: the summary only\n"
             "  --help          this help\n"
             "\n"
@@ -138,6 +146,18 @@ static bool demo_parse_number(const demo_option *opt, const char *text, ULONG64 
     return true;
 }
 
+/* --fault PLAN: parsed now (a bad plan is a usage error), armed by the caller. */
+static bool demo_set_fault(demo_options *o, const char *value)
+{
+    char error[192];
+    if (!vf_fault_parse(value, &o->fault_plan, error, sizeof(error))) {
+        demo_usage_error("--fault: '%s': %s", value, error);
+        return false;
+    }
+    o->fault = true;
+    return true;
+}
+
 static bool demo_set_option(demo_options *o, const demo_option *opt, const char *value)
 {
     ULONG64 n = 0;
@@ -157,6 +177,7 @@ static bool demo_set_option(demo_options *o, const demo_option *opt, const char 
     case OPT_PEER: o->peer = value; break;
     case OPT_PEER_NETNS: o->peer_netns = value; break;
     case OPT_PCAP: o->pcap = value; break;
+    case OPT_FAULT: return demo_set_fault(o, value);
     case OPT_QUIET: o->quiet = true; break;
     case OPT_HELP: break;
     }

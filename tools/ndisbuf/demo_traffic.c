@@ -6,8 +6,10 @@
  *
  * Flow control: at most `window` frames are in flight (sent, not yet
  * back); past it the sender waits until half the window has come back. A
- * run gives up when no frame has come back for DEMO_STALL_MS: what was
- * sent and never came is missing, the rest not sent.
+ * run gives up when no frame has come back for DEMO_STALL_MS (only
+ * DEMO_FAULT_STALL_MS once fault injection has failed an allocation, which
+ * may have dropped a frame for good): what was sent and never came is
+ * missing, the rest not sent.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +74,11 @@ static void demo_progress_finish(demo_progress *p)
 
 /* ---- flow control ---- */
 
+static double demo_stall_ms(void)
+{
+    return ndisbuf_fault_injected() ? DEMO_FAULT_STALL_MS : DEMO_STALL_MS;
+}
+
 /* Waits until at least target frames have come back; false when none came for DEMO_STALL_MS. */
 static bool demo_wait_received(demo_verifier *v, ULONG64 target, demo_progress *p)
 {
@@ -84,7 +91,7 @@ static bool demo_wait_received(demo_verifier *v, ULONG64 target, demo_progress *
         demo_progress_update(p, c.received);
         if (c.received != last)
             last = c.received, last_change = demo_now();
-        else if ((demo_now() - last_change) * 1000 > DEMO_STALL_MS)
+        else if ((demo_now() - last_change) * 1000 > demo_stall_ms())
             return false;
     }
     return true;

@@ -24,6 +24,8 @@ static int tool_version(int argc, char **argv)
 
 static const struct subcommand subcommands[] = {
     {"demo", tool_demo, "rawprot over a binding stack: a VLAN filter inserted live, every frame checked"},
+    {"show", tool_show, "an NBL chain built from frames (a pcap file or examples): dump, picture, pcap"},
+    {"codes", tool_codes, "the verifier's report codes: value, name, meaning ('codes 0x21' for one)"},
     {"version", tool_version, "print the library version"},
 };
 
@@ -32,6 +34,7 @@ static int usage(FILE *out)
     fprintf(out, "usage: ndisbuf <command> [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
         fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
+    fprintf(out, "\n'ndisbuf <command> --help' shows a command's options (docs/demo.md, docs/diagnostics.md).\n");
     return out == stderr ? 2 : 0;
 }
 

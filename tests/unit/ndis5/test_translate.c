@@ -1077,6 +1077,44 @@ static void a_restart_with_more_context_needs_gives_sends_that_room(void **state
     n5t_free_pool(r->buffers, NdisFreeBufferPool);
 }
 
+/* A buggy 5.1 protocol touches a packet whose send is still pending: each is PACKET_IN_USE. */
+static void a_packet_reused_while_its_send_is_pending_is_reported(void **state)
+{
+    UCHAR data[64];
+    ULONG held = 0;
+    (void)state;
+    rig *r = rig_up(true, true);
+    r->m.hold_sends = true;
+    PNDIS_PACKET packet = make_packet(r, data, sizeof(data), 1);
+    NDIS_STATUS status = NDIS_STATUS_FAILURE;
+    NdisSend(&status, P.binding, packet);
+    assert_int_equal(status, NDIS_STATUS_PENDING);
+
+    NdisSend(&status, P.binding, packet); /* again, before ProtocolSendComplete */
+    assert_int_equal(status, NDIS_STATUS_FAILURE);
+    assert_contains(harness_expect_report(NDISBUF_REPORT_PACKET_IN_USE)->message, "still being sent");
+    NdisSendPackets(P.binding, &packet, 1);
+    harness_expect_report(NDISBUF_REPORT_PACKET_IN_USE);
+    NdisReinitializePacket(packet);
+    harness_expect_report(NDISBUF_REPORT_PACKET_IN_USE);
+    NdisFreePacket(packet);
+    harness_expect_report(NDISBUF_REPORT_PACKET_IN_USE);
+    assert_non_null(packet->Private.Head); /* each call left the packet as it was */
+
+    PNET_BUFFER_LIST nbl = take_held_sends(&r->m, &held);
+    assert_int_equal(held, 1); /* only the first send went down */
+    NET_BUFFER_LIST_STATUS(nbl) = NDIS_STATUS_SUCCESS;
+    NdisMSendNetBufferListsComplete(r->m.adapter, nbl, 0);
+    t5_wait_completed(1);
+    NdisSend(&status, P.binding, packet); /* completed: it may go again */
+    nbl = take_held_sends(&r->m, &held);
+    assert_int_equal(held, 1);
+    NdisMSendNetBufferListsComplete(r->m.adapter, nbl, 0);
+    t5_wait_completed(2);
+    free_packet(packet);
+    rig_down(r);
+}
+
 /* ====================================================================== */
 /* Pause                                                                   */
 /* ====================================================================== */
@@ -1493,6 +1531,7 @@ int main(void)
         HARNESS_TEST(each_completion_names_its_packet_and_status_in_any_order),
         HARNESS_TEST(a_packet_without_data_completes_with_invalid_packet),
         HARNESS_TEST(a_restart_with_more_context_needs_gives_sends_that_room),
+        HARNESS_TEST(a_packet_reused_while_its_send_is_pending_is_reported),
         HARNESS_TEST(the_pause_waits_for_the_51_protocols_sends),
         HARNESS_TEST(the_pause_waits_for_packets_the_protocol_keeps),
         HARNESS_TEST(sends_while_paused_wait_for_the_restart_in_order),

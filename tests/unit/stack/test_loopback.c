@@ -197,7 +197,8 @@ static void pause_completes_only_after_sends_outstanding_in_the_miniport(void **
     assert_int_equal(ndisbuf_stack_state(fx.adapter), NdisbufStatePaused);
     assert_int_equal(ndisbuf_stack_state(fx.b->binding), NdisbufStatePaused);
 
-    /* Paused: a send completes at once with NDIS_STATUS_PAUSED. */
+    /* Paused: a send completes at once with NDIS_STATUS_PAUSED (at verifier level 0; a report above). */
+    ndisbuf_verifier_set(0);
     tp_send_frames(fx.b, 1000, 3, 3, tp_length_varied);
     assert_true(tp_wait_completions(fx.b));
     assert_int_equal(tp_read(fx.b, &fx.b->completed_paused), 3);

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The verifier's machinery (docs/verifier.md): levels and what each adds
+ * to a report, switching at run time, the JSON report file, the pending
+ * listing, and the quarantine. The checks themselves are in test_checks.c.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "stackdrv.h"
+
+typedef struct rig {
+    td_miniport m;
+    td_protocol p;
+    NDIS_HANDLE adapter;
+} rig;
+
+static rig R;
+
+static rig *rig_up(void)
+{
+    memset(&R, 0, sizeof R);
+    td_miniport_register(&R.m);
+    assert_int_equal(ndisbuf_stack_add_adapter(R.m.driver, "vf0", &R.adapter), NDIS_STATUS_SUCCESS);
+    td_protocol_register(&R.p, "vfproto");
+    assert_int_equal(ndisbuf_stack_bind(R.adapter, R.p.driver, &R.p.binding), NDIS_STATUS_SUCCESS);
+    return &R;
+}
+
+static void rig_down(rig *r)
+{
+    td_protocol_deregister(&r->p);
+    td_miniport_deregister(&r->m);
+}
+
+static NDIS_HANDLE small_pool(void)
+{
+    return harness_nbl_pool(TRUE, 0, 64, HARNESS_TAG('v', 'f', 'p', 'l'));
+}
+
+/* ---- levels ---- */
+
+static void the_level_is_set_read_and_bounded(void **state)
+{
+    (void)state;
+    assert_int_equal(ndisbuf_verifier_set(2), NDIS_STATUS_SUCCESS);
+    assert_int_equal(ndisbuf_verifier_level(), 2);
+    assert_int_equal(ndisbuf_verifier_set(NDISBUF_VERIFIER_LEVEL_MAX + 1), NDIS_STATUS_INVALID_PARAMETER);
+    assert_true(harness_diag_contains("is not a verifier level"));
+    assert_int_equal(ndisbuf_verifier_level(), 2);
+    assert_int_equal(ndisbuf_verifier_set(0), NDIS_STATUS_SUCCESS);
+    assert_int_equal(ndisbuf_verifier_level(), 0);
+}
+
+/* The same bug (a double free) at each level: what the report carries grows with it. */
+static const struct harness_report *double_free_at(ULONG level)
+{
+    assert_int_equal(ndisbuf_verifier_set(level), NDIS_STATUS_SUCCESS);
+    NDIS_HANDLE pool = small_pool();
+    PNET_BUFFER_LIST nbl = NdisAllocateNetBufferList(pool, 0, 0);
+    NdisFreeNetBufferList(nbl);
+    NdisFreeNetBufferList(nbl);
+    const struct harness_report *rep = harness_expect_report(NDISBUF_REPORT_DOUBLE_FREE);
+    NdisFreeNetBufferListPool(pool);
+    return rep;
+}
+
+static void level_0_reports_carry_no_owner_or_history(void **state)
+{
+    (void)state;
+    const struct harness_report *rep = double_free_at(0);
+    assert_int_equal(rep->level, 0);
+    assert_string_equal(rep->owner, "");
+    assert_string_equal(rep->history, "");
+}
+
+static void level_1_adds_the_owner(void **state)
+{
+    (void)state;
+    const struct harness_report *rep = double_free_at(1);
+    assert_contains(rep->owner, "freed");
+    assert_contains(rep->owner, "allocated from pool");
+    assert_contains(rep->owner, "test_verify_verifier+0x"); /* the allocating call */
+    assert_string_equal(rep->history, "");
+}
+
+static void level_3_adds_the_history(void **state)
+{
+    (void)state;
+    const struct harness_report *rep = double_free_at(3);
+    assert_contains(rep->history, "ALLOCATE");
+    assert_contains(rep->history, "FREE");
+    assert_contains(rep->history, "thread");
+    assert_null(strstr(rep->history, "        at "));
+}
+
+static void level_4_adds_call_stacks(void **state)
+{
+    (void)state;
+    const struct harness_report *rep = double_free_at(4);
+    assert_contains(rep->history, "ALLOCATE");
+    assert_contains(rep->history, "        at ");
+}
+
+/* Tracking switched on while an NBL is in flight: it is adopted, not judged, then tracked. */
+static void tracking_switched_on_mid_flight_adopts_what_is_out(void **state)
+{
+    (void)state;
+    assert_int_equal(ndisbuf_verifier_set(0), NDIS_STATUS_SUCCESS);
+    rig *r = rig_up();
+    r->m.hold_sends = true;
+    td_protocol_send(&r->p, 2, 60);
+    assert_int_equal(ndisbuf_verifier_set(3), NDIS_STATUS_SUCCESS);
+    td_miniport_release_sends(&r->m, NDIS_STATUS_SUCCESS); /* completes NBLs tracking never saw go */
+    harness_expect_no_report();
+    assert_int_equal(r->p.completed_ok, 2);
+    td_protocol_send(&r->p, 1, 60); /* this one is tracked all the way */
+    td_miniport_release_sends(&r->m, NDIS_STATUS_SUCCESS);
+    harness_expect_no_report();
+    assert_int_equal(r->p.completed_ok, 3);
+    rig_down(r);
+}
+
+/* ---- the JSON report file ---- */
+
+static void reports_are_appended_to_the_json_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ndisbuf-vf-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(ndisbuf_report_set_json_file(path), NDIS_STATUS_SUCCESS);
+    double_free_at(3);
+    double_free_at(1);
+    assert_int_equal(ndisbuf_report_set_json_file(NULL), NDIS_STATUS_SUCCESS);
+    double_free_at(1); /* closed: not written */
+
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[16384];
+    int lines = 0;
+    while (fgets(line, sizeof line, f)) {
+        lines++;
+        assert_contains(line, "{\"code\":17,\"name\":\"DOUBLE_FREE\",\"function\":\"NdisFreeNetBufferList\"");
+        assert_contains(line, "\"parameters\":[\"0x");
+        assert_contains(line, "\"owner\":\"freed; ");
+        assert_contains(line, "\"pid\":");
+        assert_true(line[strlen(line) - 2] == '}');
+        if (lines == 1) {
+            assert_contains(line, "\"history\":[\"  #0");
+            assert_contains(line, "\"level\":3");
+        } else {
+            assert_contains(line, "\"history\":[]");
+        }
+    }
+    fclose(f);
+    unlink(path);
+    assert_int_equal(lines, 2);
+
+    assert_int_equal(ndisbuf_report_set_json_file("/nonexistent-dir/x.json"), NDIS_STATUS_FAILURE);
+    assert_true(harness_diag_contains("cannot open"));
+}
+
+/* ---- the pending listing ---- */
+
+static void pending_nbls_lists_what_is_in_flight_and_its_holder(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t size = 0;
+    assert_int_equal(ndisbuf_verifier_set(1), NDIS_STATUS_SUCCESS);
+    rig *r = rig_up();
+    r->m.hold_sends = true;
+    td_protocol_send(&r->p, 2, 60);
+    FILE *out = open_memstream(&text, &size);
+    assert_int_equal(ndisbuf_pending_nbls_dump(out), 2);
+    fclose(out);
+    assert_contains(text, "2 NBL(s) in flight");
+    assert_contains(text, "held by miniport adapter 'vf0' (send direction");
+    assert_contains(text, "sent by the binding of protocol 'vfproto' to 'vf0'");
+    free(text);
+    td_miniport_release_sends(&r->m, NDIS_STATUS_SUCCESS);
+
+    out = open_memstream(&text, &size);
+    assert_int_equal(ndisbuf_pending_nbls_dump(out), 0);
+    fclose(out);
+    assert_contains(text, "0 NBL(s) in flight");
+    free(text);
+
+    assert_int_equal(ndisbuf_verifier_set(0), NDIS_STATUS_SUCCESS);
+    out = open_memstream(&text, &size);
+    assert_int_equal(ndisbuf_pending_nbls_dump(out), 0);
+    fclose(out);
+    assert_contains(text, "tracking is off");
+    free(text);
+    assert_int_equal(ndisbuf_pending_nbls_dump(NULL), -1);
+    rig_down(r);
+}
+
+/* A pool freed with NBLs still out: at level 1 the report says who holds each. */
+static void pool_not_empty_names_the_holders(void **state)
+{
+    (void)state;
+    assert_int_equal(ndisbuf_verifier_set(1), NDIS_STATUS_SUCCESS);
+    rig *r = rig_up();
+    r->m.hold_sends = true;
+    NDIS_HANDLE pool = small_pool();
+    PNET_BUFFER_LIST nbl = NdisAllocateNetBufferList(pool, 0, 0);
+    nbl->SourceHandle = r->p.binding;
+    NdisSendNetBufferLists(r->p.binding, nbl, NDIS_DEFAULT_PORT_NUMBER, 0);
+    NdisFreeNetBufferListPool(pool); /* the bug: one of its NBLs is in the miniport */
+    const struct harness_report *rep = harness_expect_report(NDISBUF_REPORT_POOL_NOT_EMPTY);
+    assert_contains(rep->message, "held by miniport adapter 'vf0' (send direction");
+    td_miniport_release_sends(&r->m, NDIS_STATUS_SUCCESS);
+    NdisFreeNetBufferListPool(pool);
+    rig_down(r);
+}
+
+/* ---- the quarantine ---- */
+
+static void level_2_delays_reuse_and_never_counts_quarantined_elements(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = small_pool();
+    assert_int_equal(ndisbuf_verifier_set(0), NDIS_STATUS_SUCCESS);
+    PNET_BUFFER_LIST a = NdisAllocateNetBufferList(pool, 0, 0);
+    NdisFreeNetBufferList(a);
+    PNET_BUFFER_LIST again = NdisAllocateNetBufferList(pool, 0, 0);
+    assert_ptr_equal(again, a); /* level 0: the magazine gives the same element back */
+    NdisFreeNetBufferList(again);
+
+    assert_int_equal(ndisbuf_verifier_set(2), NDIS_STATUS_SUCCESS);
+    PNET_BUFFER_LIST b = NdisAllocateNetBufferList(pool, 0, 0);
+    NdisFreeNetBufferList(b);
+    PNET_BUFFER_LIST c = NdisAllocateNetBufferList(pool, 0, 0);
+    assert_ptr_not_equal(c, b); /* b waits in quarantine */
+    NdisFreeNetBufferList(b);   /* a late double free still meets the FREE cookie */
+    harness_expect_report(NDISBUF_REPORT_DOUBLE_FREE);
+    NdisFreeNetBufferList(c);
+    NDISBUF_POOL_STATS stats;
+    assert_int_equal(ndisbuf_pool_get_stats(pool, &stats), NDIS_STATUS_SUCCESS);
+    assert_int_equal(stats.Outstanding, 0);
+    assert_int_equal(ndisbuf_verifier_set(1), NDIS_STATUS_SUCCESS); /* releases the quarantine */
+    NdisFreeNetBufferListPool(pool);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        HARNESS_TEST(the_level_is_set_read_and_bounded),
+        HARNESS_TEST(level_0_reports_carry_no_owner_or_history),
+        HARNESS_TEST(level_1_adds_the_owner),
+        HARNESS_TEST(level_3_adds_the_history),
+        HARNESS_TEST(level_4_adds_call_stacks),
+        HARNESS_TEST(tracking_switched_on_mid_flight_adopts_what_is_out),
+        HARNESS_TEST(reports_are_appended_to_the_json_file),
+        HARNESS_TEST(pending_nbls_lists_what_is_in_flight_and_its_holder),
+        HARNESS_TEST(pool_not_empty_names_the_holders),
+        HARNESS_TEST(level_2_delays_reuse_and_never_counts_quarantined_elements),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `ndisbuf show` options: parsing, checking and --help.
+ *
+ * As for `ndisbuf demo`: every option takes its value as the next argument
+ * or after '=', the last occurrence wins, numbers are plain decimal, and a
+ * bad argument gets one line on stderr and exit status 2 before anything
+ * is built. show_check_outputs then creates the output files, so an
+ * unwritable path is a bad argument too; before that, --svg or --png
+ * without Graphviz is exit 1 (the arguments are good, the system lacks a
+ * program), with no file made.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "show.h"
+
+typedef enum show_option_id {
+    OPT_PCAP,
+    OPT_FRAMES,
+    OPT_BACKFILL,
+    OPT_CONTEXT,
+    OPT_CHAIN,
+    OPT_DATA,
+    OPT_INFO,
+    OPT_MDLS,
+    OPT_DOT,
+    OPT_SVG,
+    OPT_PNG,
+    OPT_WRITE_PCAP,
+    OPT_HELP
+} show_option_id;
+
+typedef struct show_option {
+    const char *name;
+    show_option_id id;
+    bool has_value;
+    ULONG min, max; /* numeric options only (max 0: not numeric) */
+} show_option;
+
+static const show_option show_option_table[] = {
+    {"--pcap", OPT_PCAP, true, 0, 0},
+    {"--frames", OPT_FRAMES, true, 1, SHOW_MAX_FRAMES},
+    {"--backfill", OPT_BACKFILL, true, 0, SHOW_MAX_BACKFILL},
+    {"--context", OPT_CONTEXT, true, 0, SHOW_MAX_CONTEXT},
+    {"--chain", OPT_CHAIN, false, 0, 0},
+    {"--data", OPT_DATA, false, 0, 0},
+    {"--info", OPT_INFO, false, 0, 0},
+    {"--mdls", OPT_MDLS, false, 0, 0},
+    {"--dot", OPT_DOT, true, 0, 0},
+    {"--svg", OPT_SVG, true, 0, 0},
+    {"--png", OPT_PNG, true, 0, 0},
+    {"--write-pcap", OPT_WRITE_PCAP, true, 0, 0},
+    {"--help", OPT_HELP, false, 0, 0},
+    {"-h", OPT_HELP, false, 0, 0},
+};
+
+static void show_print_help(FILE *out)
+{
+    fprintf(out,
+            "usage: ndisbuf show [options]\n"
+            "\n"
+            "Builds a chain of NET_BUFFER_LISTs, one per frame, each with one NET_BUFFER\n"
+            "whose data sits behind --backfill bytes of back-fill, from the frames of a\n"
+            "pcap file (or from a few generated example Ethernet frames), and shows it the\n"
+            "way the kernel debugger's !ndiskd.nbl does: as text, as a Graphviz picture,\n"
+            "and re-exported as pcap. Everything is freed before it exits.\n"
+            "\n"
+            "options:\n"
+            "  --pcap FILE       build the chain from FILE's frames (pcap, Ethernet)\n"
+            "  --frames N        take the first N frames (1..%u; default: all of FILE's,\n"
+            "                    or %u generated ones)\n"
+            "  --backfill BYTES  back-fill in front of each frame's data (0..%u; default %u)\n"
+            "  --context BYTES   used context per NBL, a multiple of %zu (0..%u; default 0)\n"
+            "  --chain           show every NBL of the chain, not only the first\n"
+            "  --info            show the NetBufferListInfo slots that are set\n"
+            "  --data            hex dump of each NB's used data\n"
+            "  --mdls            each NB's MDLs, split into back-fill, used and tail\n"
+            "  --dot FILE        write the chain as a Graphviz picture (dot) to FILE\n"
+            "  --svg FILE        ... and render it as SVG to FILE (needs Graphviz's dot)\n"
+            "  --png FILE        ... and render it as PNG to FILE (needs Graphviz's dot)\n"
+            "  --write-pcap FILE write every NB's used data back out to FILE (pcap)\n"
+            "  --help            this help\n"
+            "\n"
+            "Exit status: 0 done and nothing leaked; 1 something failed (an allocation,\n"
+            "a file, Graphviz, or a leak); 2 bad arguments or an unusable capture.\n"
+            "See docs/diagnostics.md.\n",
+            SHOW_MAX_FRAMES, SHOW_DEFAULT_GENERATED, SHOW_MAX_BACKFILL, SHOW_DEFAULT_BACKFILL, sizeof(PVOID),
+            SHOW_MAX_CONTEXT);
+}
+
+void show_usage_error(const char *format, ...)
+{
+    va_list ap;
+    fputs("ndisbuf show: ", stderr);
+    va_start(ap, format);
+    vfprintf(stderr, format, ap);
+    va_end(ap);
+    fputs(" (see 'ndisbuf show --help')\n", stderr);
+}
+
+static const show_option *show_find_option(const char *arg, size_t name_length)
+{
+    for (size_t i = 0; i < sizeof(show_option_table) / sizeof(show_option_table[0]); i++) {
+        const char *name = show_option_table[i].name;
+        if (strlen(name) == name_length && !strncmp(arg, name, name_length))
+            return &show_option_table[i];
+    }
+    return NULL;
+}
+
+/* Plain decimal within the option's range; false after printing why not. */
+static bool show_parse_number(const show_option *opt, const char *text, ULONG *value)
+{
+    char *end;
+    if (*text < '0' || *text > '9') {
+        show_usage_error("%s: '%s' is not a number", opt->name, text);
+        return false;
+    }
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (*end != '\0') {
+        show_usage_error("%s: '%s' is not a number", opt->name, text);
+        return false;
+    }
+    if (errno == ERANGE || v < opt->min || v > opt->max) {
+        show_usage_error("%s: %s is out of range (%lu..%lu)", opt->name, text, (unsigned long)opt->min,
+                         (unsigned long)opt->max);
+        return false;
+    }
+    *value = (ULONG)v;
+    return true;
+}
+
+static bool show_set_option(show_options *o, const show_option *opt, const char *value)
+{
+    ULONG n = 0;
+    if (opt->max != 0 && !show_parse_number(opt, value, &n))
+        return false;
+    if (opt->has_value && opt->max == 0 && *value == '\0') {
+        show_usage_error("%s: the value is empty", opt->name);
+        return false;
+    }
+    switch (opt->id) {
+    case OPT_PCAP: o->pcap_in = value; break;
+    case OPT_FRAMES: o->frames = n; break;
+    case OPT_BACKFILL: o->backfill = n; break;
+    case OPT_CONTEXT: o->context = n; break;
+    case OPT_CHAIN: o->dump_flags |= NDISBUF_DUMP_CHAIN; break;
+    case OPT_DATA: o->dump_flags |= NDISBUF_DUMP_DATA; break;
+    case OPT_INFO: o->dump_flags |= NDISBUF_DUMP_INFO; break;
+    case OPT_MDLS: o->dump_flags |= NDISBUF_DUMP_MDLS; break;
+    case OPT_DOT: o->dot = value; break;
+    case OPT_SVG: o->svg = value; break;
+    case OPT_PNG: o->png = value; break;
+    case OPT_WRITE_PCAP: o->pcap_out = value; break;
+    case OPT_HELP: break;
+    }
+    return true;
+}
+
+/* One argument (and maybe the next, its value); the number of arguments used, 0 on error. */
+static int show_take_argument(show_options *o, int argc, char **argv, int i, bool *help)
+{
+    const char *arg = argv[i], *eq = strchr(arg, '=');
+    const show_option *opt = arg[0] == '-' ? show_find_option(arg, eq ? (size_t)(eq - arg) : strlen(arg)) : NULL;
+    if (!opt) {
+        if (arg[0] == '-')
+            show_usage_error("unknown option '%s'", arg);
+        else
+            show_usage_error("unexpected argument '%s'", arg);
+        return 0;
+    }
+    if (!opt->has_value) {
+        if (eq) {
+            show_usage_error("%s takes no value", opt->name);
+            return 0;
+        }
+        *help = *help || opt->id == OPT_HELP;
+        return show_set_option(o, opt, NULL) ? 1 : 0;
+    }
+    if (!eq && i + 1 >= argc) {
+        show_usage_error("%s needs a value", opt->name);
+        return 0;
+    }
+    return show_set_option(o, opt, eq ? eq + 1 : argv[i + 1]) ? (eq ? 1 : 2) : 0;
+}
+
+/* Creates (or truncates) an output file now, so a bad path is known before anything is built. */
+static bool show_check_writable(const char *option, const char *path)
+{
+    FILE *f = path ? fopen(path, "w") : NULL;
+    if (path && !f) {
+        show_usage_error("%s: cannot write '%s': %s", option, path, strerror(errno));
+        return false;
+    }
+    if (f)
+        fclose(f);
+    return true;
+}
+
+int show_check_outputs(const show_options *o)
+{
+    if ((o->svg || o->png) && !show_dot_installed()) {
+        fprintf(stderr, "ndisbuf show: Graphviz's dot is not installed (apt-get install graphviz)\n");
+        return SHOW_EXIT_FAILED;
+    }
+    bool writable = show_check_writable("--dot", o->dot) && show_check_writable("--svg", o->svg) &&
+                    show_check_writable("--png", o->png) && show_check_writable("--write-pcap", o->pcap_out);
+    return writable ? SHOW_EXIT_OK : SHOW_EXIT_USAGE;
+}
+
+static bool show_check_options(const show_options *o)
+{
+    if (o->context % sizeof(PVOID) != 0) {
+        show_usage_error("--context: %lu is not a multiple of %zu", (unsigned long)o->context, sizeof(PVOID));
+        return false;
+    }
+    return true;
+}
+
+show_parse_result show_parse_options(int argc, char **argv, show_options *o)
+{
+    bool help = false;
+    *o = (show_options){.backfill = SHOW_DEFAULT_BACKFILL};
+    for (int i = 1; i < argc;) {
+        int used = show_take_argument(o, argc, argv, i, &help);
+        if (!used)
+            return SHOW_PARSE_USAGE;
+        i += used;
+    }
+    if (help) {
+        show_print_help(stdout);
+        return SHOW_PARSE_HELP;
+    }
+    return show_check_options(o) ? SHOW_PARSE_RUN : SHOW_PARSE_USAGE;
+}
