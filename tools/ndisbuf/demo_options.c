@@ -1,21 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `ndisbuf demo` options: parsing, checking and --help.
+ * `ndisbuf demo` options: the table, storing the values, checking them
+ * and --help.
  *
- * Every option takes its value as the next argument or after '=', and the
- * last occurrence wins. Numbers are plain decimal. A bad argument gets one
- * line on stderr that names the problem and points to --help, and exit
- * status 2; nothing is built before the arguments are known to be good
- * (interfaces are looked up here, the pcap file is created by the caller;
- * a peer in another namespace is checked by demo_netns.c).
+ * The syntax (values after '=' or as the next argument, the last
+ * occurrence wins, plain decimal numbers) and the one-line usage errors
+ * with exit status 2 are options.c's. Nothing is built before the
+ * arguments are known to be good: interfaces are looked up here, the pcap
+ * file is created by the caller, a peer in another namespace is checked by
+ * demo_netns.c.
  */
-#include <errno.h>
 #include <net/if.h>
 #include <stdarg.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "demo.h"
+#include "options.h"
 #include "verify/fault.h" /* the NDISBUF_FAULT parser, shared with the library */
 
 typedef enum demo_option_id {
@@ -33,27 +33,20 @@ typedef enum demo_option_id {
     OPT_HELP
 } demo_option_id;
 
-typedef struct demo_option {
-    const char *name;
-    demo_option_id id;
-    bool has_value;
-    ULONG64 min, max; /* numeric options only (max 0: not numeric) */
-} demo_option;
-
-static const demo_option demo_option_table[] = {
-    {"--frames", OPT_FRAMES, true, 1, DEMO_MAX_FRAMES},
-    {"--size", OPT_SIZE, true, DEMO_MIN_SIZE, DEMO_MAX_SIZE},
-    {"--batch", OPT_BATCH, true, 1, DEMO_MAX_BATCH},
-    {"--vlan", OPT_VLAN, true, 1, 4094},
-    {"--priority", OPT_PRIORITY, true, 0, 7},
-    {"--iface", OPT_IFACE, true, 0, 0},
-    {"--peer", OPT_PEER, true, 0, 0},
-    {"--peer-netns", OPT_PEER_NETNS, true, 0, 0},
-    {"--pcap", OPT_PCAP, true, 0, 0},
-    {"--fault", OPT_FAULT, true, 0, 0},
-    {"--quiet", OPT_QUIET, false, 0, 0},
-    {"--help", OPT_HELP, false, 0, 0},
-    {"-h", OPT_HELP, false, 0, 0},
+static const option_spec demo_option_table[] = {
+    {"--frames", OPT_FRAMES, OPTION_NUMBER, 1, DEMO_MAX_FRAMES},
+    {"--size", OPT_SIZE, OPTION_NUMBER, DEMO_MIN_SIZE, DEMO_MAX_SIZE},
+    {"--batch", OPT_BATCH, OPTION_NUMBER, 1, DEMO_MAX_BATCH},
+    {"--vlan", OPT_VLAN, OPTION_NUMBER, 1, 4094},
+    {"--priority", OPT_PRIORITY, OPTION_NUMBER, 0, 7},
+    {"--iface", OPT_IFACE, OPTION_STRING, 0, 0},
+    {"--peer", OPT_PEER, OPTION_STRING, 0, 0},
+    {"--peer-netns", OPT_PEER_NETNS, OPTION_STRING, 0, 0},
+    {"--pcap", OPT_PCAP, OPTION_STRING, 0, 0},
+    {"--fault", OPT_FAULT, OPTION_STRING, 0, 0},
+    {"--quiet", OPT_QUIET, OPTION_FLAG, 0, 0},
+    {"--help", OPT_HELP, OPTION_HELP, 0, 0},
+    {"-h", OPT_HELP, OPTION_HELP, 0, 0},
 };
 
 static void demo_print_help(FILE *out)
@@ -106,44 +99,9 @@ static void demo_print_help(FILE *out)
 void demo_usage_error(const char *format, ...)
 {
     va_list ap;
-    fputs("ndisbuf demo: ", stderr);
     va_start(ap, format);
-    vfprintf(stderr, format, ap);
+    option_usage_verror("demo", format, ap);
     va_end(ap);
-    fputs(" (see 'ndisbuf demo --help')\n", stderr);
-}
-
-static const demo_option *demo_find_option(const char *arg, size_t name_length)
-{
-    for (size_t i = 0; i < sizeof(demo_option_table) / sizeof(demo_option_table[0]); i++) {
-        const char *name = demo_option_table[i].name;
-        if (strlen(name) == name_length && !strncmp(arg, name, name_length))
-            return &demo_option_table[i];
-    }
-    return NULL;
-}
-
-/* Plain decimal within the option's range; false after printing why not. */
-static bool demo_parse_number(const demo_option *opt, const char *text, ULONG64 *value)
-{
-    char *end;
-    if (*text < '0' || *text > '9') {
-        demo_usage_error("%s: '%s' is not a number", opt->name, text);
-        return false;
-    }
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (*end != '\0') {
-        demo_usage_error("%s: '%s' is not a number", opt->name, text);
-        return false;
-    }
-    if (errno == ERANGE || v < opt->min || v > opt->max) {
-        demo_usage_error("%s: %s is out of range (%llu..%llu)", opt->name, text, (unsigned long long)opt->min,
-                         (unsigned long long)opt->max);
-        return false;
-    }
-    *value = v;
-    return true;
 }
 
 /* --fault PLAN: parsed now (a bad plan is a usage error), armed by the caller. */
@@ -158,16 +116,11 @@ static bool demo_set_fault(demo_options *o, const char *value)
     return true;
 }
 
-static bool demo_set_option(demo_options *o, const demo_option *opt, const char *value)
+/* An option_store_fn; context is the demo_options. */
+static bool demo_set_option(void *context, const option_spec *opt, const char *value, ULONG64 n)
 {
-    ULONG64 n = 0;
-    if (opt->max != 0 && !demo_parse_number(opt, value, &n))
-        return false;
-    if (opt->has_value && opt->max == 0 && *value == '\0') {
-        demo_usage_error("%s: the value is empty", opt->name);
-        return false;
-    }
-    switch (opt->id) {
+    demo_options *o = context;
+    switch ((demo_option_id)opt->id) {
     case OPT_FRAMES: o->frames = n; break;
     case OPT_SIZE: o->size = (ULONG)n; break;
     case OPT_BATCH: o->batch = (ULONG)n; break;
@@ -179,37 +132,13 @@ static bool demo_set_option(demo_options *o, const demo_option *opt, const char 
     case OPT_PCAP: o->pcap = value; break;
     case OPT_FAULT: return demo_set_fault(o, value);
     case OPT_QUIET: o->quiet = true; break;
-    case OPT_HELP: break;
+    case OPT_HELP: break; /* reported by option_parse, never stored */
     }
     return true;
 }
 
-/* One argument (and maybe the next, its value); the number of arguments used, 0 on error. */
-static int demo_take_argument(demo_options *o, int argc, char **argv, int i, bool *help)
-{
-    const char *arg = argv[i], *eq = strchr(arg, '=');
-    const demo_option *opt = arg[0] == '-' ? demo_find_option(arg, eq ? (size_t)(eq - arg) : strlen(arg)) : NULL;
-    if (!opt) {
-        if (arg[0] == '-')
-            demo_usage_error("unknown option '%s'", arg);
-        else
-            demo_usage_error("unexpected argument '%s'", arg);
-        return 0;
-    }
-    if (!opt->has_value) {
-        if (eq) {
-            demo_usage_error("%s takes no value", opt->name);
-            return 0;
-        }
-        *help = *help || opt->id == OPT_HELP;
-        return demo_set_option(o, opt, NULL) ? 1 : 0;
-    }
-    if (!eq && i + 1 >= argc) {
-        demo_usage_error("%s needs a value", opt->name);
-        return 0;
-    }
-    return demo_set_option(o, opt, eq ? eq + 1 : argv[i + 1]) ? (eq ? 1 : 2) : 0;
-}
+static const option_parser demo_option_parser = {
+    "demo", demo_option_table, sizeof(demo_option_table) / sizeof(demo_option_table[0]), demo_set_option};
 
 /* The checks that involve more than one option, or the system. */
 static bool demo_check_options(const demo_options *o)
@@ -245,12 +174,8 @@ demo_parse_result demo_parse_options(int argc, char **argv, demo_options *o)
     o->batch = DEMO_DEFAULT_BATCH;
     o->vlan = DEMO_DEFAULT_VLAN;
     o->priority = DEMO_DEFAULT_PRIORITY;
-    for (int i = 1; i < argc;) {
-        int used = demo_take_argument(o, argc, argv, i, &help);
-        if (used == 0)
-            return DEMO_PARSE_USAGE;
-        i += used;
-    }
+    if (!option_parse(&demo_option_parser, argc, argv, o, &help))
+        return DEMO_PARSE_USAGE;
     if (help) {
         demo_print_help(stdout);
         return DEMO_PARSE_HELP;

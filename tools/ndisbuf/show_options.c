@@ -1,21 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `ndisbuf show` options: parsing, checking and --help.
+ * `ndisbuf show` options: the table, storing the values, checking them
+ * and --help.
  *
- * As for `ndisbuf demo`: every option takes its value as the next argument
- * or after '=', the last occurrence wins, numbers are plain decimal, and a
- * bad argument gets one line on stderr and exit status 2 before anything
- * is built. show_check_outputs then creates the output files, so an
- * unwritable path is a bad argument too; before that, --svg or --png
- * without Graphviz is exit 1 (the arguments are good, the system lacks a
- * program), with no file made.
+ * The syntax and the one-line usage errors with exit status 2 are
+ * options.c's, as for `ndisbuf demo`; nothing is built before the
+ * arguments are known to be good. show_check_outputs then creates the
+ * output files, so an unwritable path is a bad argument too; before that,
+ * --svg or --png without Graphviz is exit 1 (the arguments are good, the
+ * system lacks a program), with no file made.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "options.h"
 #include "show.h"
 
 typedef enum show_option_id {
@@ -34,28 +34,21 @@ typedef enum show_option_id {
     OPT_HELP
 } show_option_id;
 
-typedef struct show_option {
-    const char *name;
-    show_option_id id;
-    bool has_value;
-    ULONG min, max; /* numeric options only (max 0: not numeric) */
-} show_option;
-
-static const show_option show_option_table[] = {
-    {"--pcap", OPT_PCAP, true, 0, 0},
-    {"--frames", OPT_FRAMES, true, 1, SHOW_MAX_FRAMES},
-    {"--backfill", OPT_BACKFILL, true, 0, SHOW_MAX_BACKFILL},
-    {"--context", OPT_CONTEXT, true, 0, SHOW_MAX_CONTEXT},
-    {"--chain", OPT_CHAIN, false, 0, 0},
-    {"--data", OPT_DATA, false, 0, 0},
-    {"--info", OPT_INFO, false, 0, 0},
-    {"--mdls", OPT_MDLS, false, 0, 0},
-    {"--dot", OPT_DOT, true, 0, 0},
-    {"--svg", OPT_SVG, true, 0, 0},
-    {"--png", OPT_PNG, true, 0, 0},
-    {"--write-pcap", OPT_WRITE_PCAP, true, 0, 0},
-    {"--help", OPT_HELP, false, 0, 0},
-    {"-h", OPT_HELP, false, 0, 0},
+static const option_spec show_option_table[] = {
+    {"--pcap", OPT_PCAP, OPTION_STRING, 0, 0},
+    {"--frames", OPT_FRAMES, OPTION_NUMBER, 1, SHOW_MAX_FRAMES},
+    {"--backfill", OPT_BACKFILL, OPTION_NUMBER, 0, SHOW_MAX_BACKFILL},
+    {"--context", OPT_CONTEXT, OPTION_NUMBER, 0, SHOW_MAX_CONTEXT},
+    {"--chain", OPT_CHAIN, OPTION_FLAG, 0, 0},
+    {"--data", OPT_DATA, OPTION_FLAG, 0, 0},
+    {"--info", OPT_INFO, OPTION_FLAG, 0, 0},
+    {"--mdls", OPT_MDLS, OPTION_FLAG, 0, 0},
+    {"--dot", OPT_DOT, OPTION_STRING, 0, 0},
+    {"--svg", OPT_SVG, OPTION_STRING, 0, 0},
+    {"--png", OPT_PNG, OPTION_STRING, 0, 0},
+    {"--write-pcap", OPT_WRITE_PCAP, OPTION_STRING, 0, 0},
+    {"--help", OPT_HELP, OPTION_HELP, 0, 0},
+    {"-h", OPT_HELP, OPTION_HELP, 0, 0},
 };
 
 static void show_print_help(FILE *out)
@@ -95,60 +88,20 @@ static void show_print_help(FILE *out)
 void show_usage_error(const char *format, ...)
 {
     va_list ap;
-    fputs("ndisbuf show: ", stderr);
     va_start(ap, format);
-    vfprintf(stderr, format, ap);
+    option_usage_verror("show", format, ap);
     va_end(ap);
-    fputs(" (see 'ndisbuf show --help')\n", stderr);
 }
 
-static const show_option *show_find_option(const char *arg, size_t name_length)
+/* An option_store_fn; context is the show_options. */
+static bool show_set_option(void *context, const option_spec *opt, const char *value, ULONG64 n)
 {
-    for (size_t i = 0; i < sizeof(show_option_table) / sizeof(show_option_table[0]); i++) {
-        const char *name = show_option_table[i].name;
-        if (strlen(name) == name_length && !strncmp(arg, name, name_length))
-            return &show_option_table[i];
-    }
-    return NULL;
-}
-
-/* Plain decimal within the option's range; false after printing why not. */
-static bool show_parse_number(const show_option *opt, const char *text, ULONG *value)
-{
-    char *end;
-    if (*text < '0' || *text > '9') {
-        show_usage_error("%s: '%s' is not a number", opt->name, text);
-        return false;
-    }
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (*end != '\0') {
-        show_usage_error("%s: '%s' is not a number", opt->name, text);
-        return false;
-    }
-    if (errno == ERANGE || v < opt->min || v > opt->max) {
-        show_usage_error("%s: %s is out of range (%lu..%lu)", opt->name, text, (unsigned long)opt->min,
-                         (unsigned long)opt->max);
-        return false;
-    }
-    *value = (ULONG)v;
-    return true;
-}
-
-static bool show_set_option(show_options *o, const show_option *opt, const char *value)
-{
-    ULONG n = 0;
-    if (opt->max != 0 && !show_parse_number(opt, value, &n))
-        return false;
-    if (opt->has_value && opt->max == 0 && *value == '\0') {
-        show_usage_error("%s: the value is empty", opt->name);
-        return false;
-    }
-    switch (opt->id) {
+    show_options *o = context;
+    switch ((show_option_id)opt->id) {
     case OPT_PCAP: o->pcap_in = value; break;
-    case OPT_FRAMES: o->frames = n; break;
-    case OPT_BACKFILL: o->backfill = n; break;
-    case OPT_CONTEXT: o->context = n; break;
+    case OPT_FRAMES: o->frames = (ULONG)n; break;
+    case OPT_BACKFILL: o->backfill = (ULONG)n; break;
+    case OPT_CONTEXT: o->context = (ULONG)n; break;
     case OPT_CHAIN: o->dump_flags |= NDISBUF_DUMP_CHAIN; break;
     case OPT_DATA: o->dump_flags |= NDISBUF_DUMP_DATA; break;
     case OPT_INFO: o->dump_flags |= NDISBUF_DUMP_INFO; break;
@@ -157,37 +110,13 @@ static bool show_set_option(show_options *o, const show_option *opt, const char 
     case OPT_SVG: o->svg = value; break;
     case OPT_PNG: o->png = value; break;
     case OPT_WRITE_PCAP: o->pcap_out = value; break;
-    case OPT_HELP: break;
+    case OPT_HELP: break; /* reported by option_parse, never stored */
     }
     return true;
 }
 
-/* One argument (and maybe the next, its value); the number of arguments used, 0 on error. */
-static int show_take_argument(show_options *o, int argc, char **argv, int i, bool *help)
-{
-    const char *arg = argv[i], *eq = strchr(arg, '=');
-    const show_option *opt = arg[0] == '-' ? show_find_option(arg, eq ? (size_t)(eq - arg) : strlen(arg)) : NULL;
-    if (!opt) {
-        if (arg[0] == '-')
-            show_usage_error("unknown option '%s'", arg);
-        else
-            show_usage_error("unexpected argument '%s'", arg);
-        return 0;
-    }
-    if (!opt->has_value) {
-        if (eq) {
-            show_usage_error("%s takes no value", opt->name);
-            return 0;
-        }
-        *help = *help || opt->id == OPT_HELP;
-        return show_set_option(o, opt, NULL) ? 1 : 0;
-    }
-    if (!eq && i + 1 >= argc) {
-        show_usage_error("%s needs a value", opt->name);
-        return 0;
-    }
-    return show_set_option(o, opt, eq ? eq + 1 : argv[i + 1]) ? (eq ? 1 : 2) : 0;
-}
+static const option_parser show_option_parser = {
+    "show", show_option_table, sizeof(show_option_table) / sizeof(show_option_table[0]), show_set_option};
 
 /* Creates (or truncates) an output file now, so a bad path is known before anything is built. */
 static bool show_check_writable(const char *option, const char *path)
@@ -226,12 +155,8 @@ show_parse_result show_parse_options(int argc, char **argv, show_options *o)
 {
     bool help = false;
     *o = (show_options){.backfill = SHOW_DEFAULT_BACKFILL};
-    for (int i = 1; i < argc;) {
-        int used = show_take_argument(o, argc, argv, i, &help);
-        if (!used)
-            return SHOW_PARSE_USAGE;
-        i += used;
-    }
+    if (!option_parse(&show_option_parser, argc, argv, o, &help))
+        return SHOW_PARSE_USAGE;
     if (help) {
         show_print_help(stdout);
         return SHOW_PARSE_HELP;
