@@ -84,10 +84,11 @@ void *elem_take(struct nbuf_pool *pool, void *alloc_site)
     if (NDISBUF_UNLIKELY(!header))
         return NULL;
     NDISBUF_UNPOISON(header + 1, elem_body_bytes(pool));
-    header->state = ELEM_LIVE;
+    /* Relaxed stores (plain moves): the verifier's leak scans read these from other threads. */
+    __atomic_store_n(&header->state, ELEM_LIVE, __ATOMIC_RELAXED);
     header->flags = 0;
     header->derived = DERIVED_NONE;
-    header->generation++;
+    __atomic_store_n(&header->generation, header->generation + 1, __ATOMIC_RELAXED);
     header->owner = pool->owner;
     header->alloc_site = alloc_site;
     header->context_base = NULL;
@@ -97,7 +98,7 @@ void *elem_take(struct nbuf_pool *pool, void *alloc_site)
 void elem_give_back(struct elem_header *header)
 {
     struct nbuf_pool *pool = header->pool;
-    header->state = ELEM_FREE;
+    __atomic_store_n(&header->state, ELEM_FREE, __ATOMIC_RELAXED);
     if (NDISBUF_UNLIKELY(vf_level() >= 2) && pool->kind <= NBUF_POOL_MDL && vf_quarantine_take(header))
         return;
     NDISBUF_POISON(header + 1, elem_body_bytes(pool));
