@@ -11,6 +11,8 @@
 #   make bench           build and run every benchmark (DPDK peer if available)
 #   make install PREFIX=/usr/local
 #   make consumer-check  install into build/stage, build tests/consumer against it
+#   make fuzz-smoke      libFuzzer harnesses (build-fuzz/, clang), 60 s each on fuzz/corpus
+#   make fuzz FUZZ_SECONDS=1800   long runs; new inputs under FUZZ_WORK (docs/fuzzing.md)
 #   make clean
 #
 # CI=true turns warnings into errors (-DNDISBUF_WERROR=ON).
@@ -25,6 +27,12 @@ TSAN_BUILD ?= build-tsan
 PREFIX     ?= /usr/local
 JOBS       ?= 2
 DEPS       ?= cmake gcc make pkg-config libcmocka-dev libpcap-dev
+FUZZ_BUILD ?= build-fuzz
+FUZZ_DEPS  ?= cmake clang libclang-rt-dev make pkg-config libpcap-dev
+FUZZ_SECONDS ?= 1800
+FUZZ_SMOKE_SECONDS ?= 60
+FUZZ_JOBS  ?= 1
+FUZZ_WORK  ?= $(or $(TMPDIR),/tmp)/ndisbuf-fuzz
 
 NDISBUF    := $(BUILD)/tools/ndisbuf/ndisbuf
 GENERATOR  := $(if $(shell command -v ninja 2>/dev/null),Ninja,Unix Makefiles)
@@ -49,9 +57,10 @@ define ctest
 endef
 
 .PHONY: build demo test test-asan test-tsan test-verifier bench install consumer-check deps clean help
+.PHONY: fuzz-build fuzz-smoke fuzz fuzz-merge fuzz-seeds
 
 help:
-	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	scripts/deps.sh $(DEPS)
@@ -100,5 +109,35 @@ consumer-check: build
 	cmake --install $(BUILD) --prefix $(CURDIR)/$(BUILD)/stage
 	tests/consumer/check.sh $(CURDIR)/$(BUILD)/stage $(CURDIR)/$(BUILD)/consumer
 
+# The libFuzzer harnesses need clang: a build tree of their own, only the
+# `fuzz` target (the harnesses and fuzz_seeds). fuzz-smoke fails on any finding;
+# its new inputs go to a scratch directory, never into the tree.
+fuzz-build:
+	scripts/deps.sh $(FUZZ_DEPS)
+	CC=clang cmake -S . -B $(FUZZ_BUILD) $(if $(wildcard $(FUZZ_BUILD)/CMakeCache.txt),,-G "$(GENERATOR)") \
+	    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNDISBUF_WERROR=$(WERROR) -DNDISBUF_FUZZ=ON \
+	    -DNDISBUF_BUILD_TESTS=OFF -DNDISBUF_SANITIZE=
+	cmake --build $(FUZZ_BUILD) --target fuzz -j$(JOBS)
+
+fuzz-smoke: fuzz-build
+	rm -rf $(FUZZ_WORK)/smoke
+	fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SMOKE_SECONDS) $(FUZZ_WORK)/smoke
+
+fuzz: fuzz-build
+	fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_WORK) $(FUZZ_JOBS)
+
+# After `make fuzz`: adds to fuzz/corpus/ the inputs of the run that reach new
+# edges (edges only, -use_counters=0: the tree's corpus stays small).
+fuzz-merge: fuzz-build
+	for f in $(FUZZ_BUILD)/fuzz/fuzz_*; do \
+	    n=$$(basename $$f); [ -f fuzz/$$n.c ] || continue; \
+	    $$f -merge=1 -use_counters=0 fuzz/corpus/$$n $(FUZZ_WORK)/corpus/$$n 2>&1 | \
+	        grep -E '^MERGE-OUTER: [0-9]+ new files'; \
+	done
+
+# Writes the seeds (fuzz/seeds.c) into fuzz/corpus/.
+fuzz-seeds: fuzz-build
+	$(FUZZ_BUILD)/fuzz/fuzz_seeds fuzz/corpus
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)
