@@ -201,7 +201,7 @@ bool nbl_free_allowed(PNET_BUFFER_LIST nbl, struct elem_header *h, const char *f
                   (void *)nbl, (int)nbl->ChildRefCount);
         return false;
     }
-    if (NDISBUF_UNLIKELY(vf_level() >= 1) && !vf_nbl_may_free(nbl, fn))
+    if (NDISBUF_UNLIKELY(vf_level() >= 1) && !vf_nbl_freeing(nbl, fn))
         return false;
     return true;
 }

@@ -624,7 +624,7 @@ void vf_nbl_allocated(void *header, PNET_BUFFER_LIST nbl)
     history_add(t, VF_EV_ALLOC, 0, h->owner, h->alloc_site);
 }
 
-bool vf_nbl_may_free(PNET_BUFFER_LIST nbl, const char *fn)
+bool vf_nbl_freeing(PNET_BUFFER_LIST nbl, const char *fn)
 {
     struct elem_header *h = nbl_header(nbl);
     struct vf_track *t = h ? record_of(h) : NULL;

@@ -49,8 +49,12 @@ unsigned vf_drain_timeout_ms(void);
 
 /* track.c: NBL life (called by the core with the element header) */
 void vf_nbl_allocated(void *header, PNET_BUFFER_LIST nbl);
-/* Whether the NBL may be freed as far as tracking knows (not in flight, no live children); reports if not. */
-bool vf_nbl_may_free(PNET_BUFFER_LIST nbl, const char *fn);
+/*
+ * An NBL is about to be freed: false (after a report) when tracking says it
+ * may not be (in flight, or NBLs derived from it still live); otherwise
+ * records the free in its history and returns true.
+ */
+bool vf_nbl_freeing(PNET_BUFFER_LIST nbl, const char *fn);
 /* Frees the element's record (its pool is being destroyed). */
 void vf_track_release_element(void *header);
 /* A derived NBL was made from / freed back to parent (the verifier's own child count). */
