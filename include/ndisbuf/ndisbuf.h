@@ -182,6 +182,41 @@ NDISBUF_API ULONG ndisbuf_live_pool_count(void);
  */
 NDISBUF_API ULONG64 ndisbuf_outstanding_total(void);
 
+/* ---- bulk allocation and free (docs/performance.md) ---- */
+/*
+ * Allocates Count NBLs from PoolHandle at once, each exactly as
+ * NdisAllocateNetBufferList(PoolHandle, ContextSize, ContextBackFill) would
+ * give it, and links them into one chain in array order (NetBufferLists[i]->
+ * Next is NetBufferLists[i + 1], the last Next is NULL), ready for a send.
+ *
+ * Preconditions: as NdisAllocateNetBufferList; NetBufferLists has room for
+ * Count pointers; 1 <= Count <= NDISBUF_BULK_MAX.
+ * All or nothing: NDIS_STATUS_SUCCESS with every entry filled and the
+ * caller owning all Count NBLs, or NDIS_STATUS_RESOURCES (the pool could not
+ * grow, or an injected fault) / NDIS_STATUS_INVALID_PARAMETER (bad handle or
+ * arguments, with a diagnostic) with nothing allocated and the array
+ * untouched.
+ * Verifier: every NBL is tracked as if allocated one by one.
+ */
+#define NDISBUF_BULK_MAX 1024
+NDISBUF_API NDIS_STATUS ndisbuf_nbl_alloc_bulk(NDIS_HANDLE PoolHandle, USHORT ContextSize, USHORT ContextBackFill,
+                                               struct _NET_BUFFER_LIST **NetBufferLists, ULONG Count);
+/*
+ * Frees Count NBLs as NdisFreeNetBufferList would free each; Next links are
+ * ignored. The NBLs may come from different pools. Each NBL is checked like
+ * a single free: one that fails its checks is reported (level-0 report:
+ * double free, foreign pointer, wrong pool, ...) and left as it was, and the
+ * others are still freed. Returns how many were freed.
+ */
+NDISBUF_API ULONG ndisbuf_nbl_free_bulk(struct _NET_BUFFER_LIST **NetBufferLists, ULONG Count);
+/*
+ * Frees every NBL of a chain linked through Next (as a completed send
+ * returns it), each as NdisFreeNetBufferList would. Returns how many were
+ * freed; an NBL that fails its checks is reported and left, and the walk
+ * goes on with its Next.
+ */
+NDISBUF_API ULONG ndisbuf_nbl_free_chain(struct _NET_BUFFER_LIST *NetBufferListChain);
+
 /* ---- NDIS 5.1 tagged memory (docs/ndis5.md) ---- */
 /* What one tag holds. */
 typedef struct _NDISBUF_TAG_USAGE {

@@ -172,6 +172,8 @@ size_t elem_body_size(const struct elem_header *header);
 void elem_data_mdl_init(PMDL mdl, void *data, ULONG length);
 
 /* nbl.c / nb.c: taking objects, and the checks every NBL free shares */
+/* Whether ContextSize/ContextBackFill are acceptable; a diagnostic for fn if not. */
+bool nbl_context_request_ok(USHORT size, USHORT backfill, const char *fn);
 PNET_BUFFER_LIST nbl_take(struct nbuf_pool *pool, USHORT context_size, USHORT context_backfill, void *site,
                           const char *fn);
 PNET_BUFFER nb_take(struct nbuf_pool *pool, void *site, const char *fn);
@@ -180,6 +182,8 @@ PNET_BUFFER nb_take(struct nbuf_pool *pool, void *site, const char *fn);
  * no pushed context, ChildRefCount 0. Reports the first violation.
  */
 bool nbl_free_allowed(PNET_BUFFER_LIST nbl, struct elem_header *h, const char *fn);
+/* NdisFreeNetBufferList's work; whether the NBL was freed (false: reported and left as it was). */
+bool nbl_free_one(PNET_BUFFER_LIST nbl);
 /* "NdisFreeCloneNetBufferList" for a clone, ..., "NdisFreeNetBufferList" for a plain NBL. */
 const char *nbl_free_call_name(uint8_t kind);
 

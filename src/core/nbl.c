@@ -18,7 +18,7 @@
 #include "verify/track.h"
 #include "verify/verify.h"
 
-static bool context_request_ok(USHORT size, USHORT backfill, const char *fn)
+bool nbl_context_request_ok(USHORT size, USHORT backfill, const char *fn)
 {
     if (size % sizeof(PVOID) != 0 || backfill % sizeof(PVOID) != 0) {
         vf_diagnostic(fn, "ContextSize %u and ContextBackFill %u must be multiples of sizeof(PVOID) (%zu)",
@@ -105,7 +105,7 @@ PNET_BUFFER_LIST NdisAllocateNetBufferList(NDIS_HANDLE PoolHandle, USHORT Contex
 {
     const char *fn = "NdisAllocateNetBufferList";
     struct nbuf_pool *pool = pools_checked(PoolHandle, NBUF_POOL_NBL, fn);
-    if (!pool || !context_request_ok(ContextSize, ContextBackFill, fn))
+    if (!pool || !nbl_context_request_ok(ContextSize, ContextBackFill, fn))
         return NULL;
     return nbl_take(pool, ContextSize, ContextBackFill, __builtin_return_address(0), fn);
 }
@@ -116,7 +116,7 @@ PNET_BUFFER_LIST NdisAllocateNetBufferAndNetBufferList(NDIS_HANDLE PoolHandle, U
 {
     const char *fn = "NdisAllocateNetBufferAndNetBufferList";
     struct nbuf_pool *pool = pools_checked(PoolHandle, NBUF_POOL_NBL, fn);
-    if (!pool || !context_request_ok(ContextSize, ContextBackFill, fn))
+    if (!pool || !nbl_context_request_ok(ContextSize, ContextBackFill, fn))
         return NULL;
     if (NDISBUF_UNLIKELY(!pool->allocate_nb || pool->layout.data_size)) {
         vf_diagnostic(fn, "the pool was created with %s; this call needs fAllocateNetBuffer TRUE and DataSize 0",
@@ -223,24 +223,30 @@ const char *nbl_free_call_name(uint8_t kind)
 
 VOID NdisFreeNetBufferList(PNET_BUFFER_LIST NetBufferList)
 {
+    nbl_free_one(NetBufferList);
+}
+
+bool nbl_free_one(PNET_BUFFER_LIST NetBufferList)
+{
     const char *fn = "NdisFreeNetBufferList";
     struct elem_header *h = elem_checked(NetBufferList, OBJ_NBL, "NET_BUFFER_LIST", fn);
     if (!h || !elem_pool_matches(h, NetBufferList, NetBufferList->NdisPoolHandle, "NET_BUFFER_LIST", fn))
-        return;
+        return false;
     if (NDISBUF_UNLIKELY(h->derived)) {
         ULONG_PTR params[4] = {(ULONG_PTR)NetBufferList, h->derived, 0, 0};
         vf_report(NDISBUF_REPORT_WRONG_FREE_CALL, fn, NetBufferList, params,
                   "NET_BUFFER_LIST %p is a derived NBL; %s frees it", (void *)NetBufferList,
                   nbl_free_call_name(h->derived));
-        return;
+        return false;
     }
     if (!nbl_free_allowed(NetBufferList, h, fn))
-        return;
+        return false;
     if (h->pool->layout.nb)
         nb_release_retreat_mdls(elem_part(h, h->pool->layout.nb), fn);
     if (h->flags & ELEM_CONTEXT_ALLOCATED)
         free(h->context_base);
     elem_give_back(h);
+    return true;
 }
 
 NDIS_HANDLE NdisGetPoolFromNetBufferList(PNET_BUFFER_LIST NetBufferList)
