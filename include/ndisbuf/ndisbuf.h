@@ -183,6 +183,7 @@ NDISBUF_API ULONG ndisbuf_live_pool_count(void);
 NDISBUF_API ULONG64 ndisbuf_outstanding_total(void);
 
 /* ---- bulk allocation and free (docs/performance.md) ---- */
+struct _NET_BUFFER_LIST;
 /*
  * Allocates Count NBLs from PoolHandle at once, each exactly as
  * NdisAllocateNetBufferList(PoolHandle, ContextSize, ContextBackFill) would
