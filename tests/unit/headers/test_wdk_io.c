@@ -367,7 +367,7 @@ static VOID free_own_timer(PVOID s1, PVOID context, PVOID s2, PVOID s3)
 
     (void)s1, (void)s2, (void)s3;
     NdisFreeTimerObject(*timer);
-    *timer = NULL;
+    __atomic_store_n(timer, NULL, __ATOMIC_RELEASE); /* the test thread polls it */
 }
 
 static void timer_may_free_itself_from_its_callback(void **state)
