@@ -10,8 +10,6 @@
  * reported with the count, the tag and where the first ones were allocated,
  * and the pool is left intact so nothing still in use is released.
  */
-#define _GNU_SOURCE /* dladdr */
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -360,17 +358,6 @@ struct outstanding_list {
     char text[NDISBUF_REPORT_MAX_LISTED * 640];
 };
 
-static void describe_site(void *site, char *out, size_t size)
-{
-    Dl_info info;
-    if (site && dladdr(site, &info) && info.dli_sname)
-        snprintf(out, size, "%s+%#lx", info.dli_sname, (unsigned long)((char *)site - (char *)info.dli_saddr));
-    else if (site && dladdr(site, &info) && info.dli_fname)
-        snprintf(out, size, "%s+%#lx", info.dli_fname, (unsigned long)((char *)site - (char *)info.dli_fbase));
-    else
-        snprintf(out, size, "%p", site);
-}
-
 static void collect_outstanding(void *element, void *ctx)
 {
     struct elem_header *h = element;
@@ -380,8 +367,8 @@ static void collect_outstanding(void *element, void *ctx)
     if (list->count++ >= NDISBUF_REPORT_MAX_LISTED || list->used >= sizeof(list->text))
         return;
     const struct elem_layout *l = &h->pool->layout;
-    char site[96], owner[512] = "";
-    describe_site(h->alloc_site, site, sizeof(site));
+    char site[128], owner[512] = "";
+    vf_describe_site(h->alloc_site, site, sizeof(site));
     void *object = elem_part(h, h->pool->kind == NBUF_POOL_NBL ? l->nbl : l->nb);
     if (h->pool->kind == NBUF_POOL_NBL && vf_level() >= 1)
         vf_track_describe(object, owner, sizeof owner, NULL, 0); /* level 1+: who holds it */

@@ -241,7 +241,5 @@ uint64_t n5_tagged_outstanding(void);
 
 /* "name" for a 4-character pool tag. */
 void n5_tag_text(ULONG tag, char out[5]);
-/* "function+0x1c" for a return address. */
-void n5_describe_site(void *site, char *out, size_t size);
 
 #endif /* NDISBUF_NDIS5_N5_H */

@@ -14,8 +14,6 @@
  * malloc: they wait, magic cleared, for reuse, so a stale handle meets a
  * cleared magic and a clean diagnostic rather than freed memory.
  */
-#define _GNU_SOURCE /* dladdr */
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,17 +38,6 @@ void n5_tag_text(ULONG tag, char out[5])
         out[i] = (c >= 0x20 && c < 0x7F) ? c : '.';
     }
     out[4] = '\0';
-}
-
-void n5_describe_site(void *site, char *out, size_t size)
-{
-    Dl_info info;
-    if (site && dladdr(site, &info) && info.dli_sname)
-        snprintf(out, size, "%s+%#lx", info.dli_sname, (unsigned long)((char *)site - (char *)info.dli_saddr));
-    else if (site && dladdr(site, &info) && info.dli_fname)
-        snprintf(out, size, "%s+%#lx", info.dli_fname, (unsigned long)((char *)site - (char *)info.dli_fbase));
-    else
-        snprintf(out, size, "%p", site);
 }
 
 static const char *kind_name(uint8_t kind)
@@ -222,15 +209,15 @@ static void registry_remove_locked(struct n5_pool *pool)
 struct outstanding_list {
     ULONG64 listed;
     size_t used;
-    char text[NDISBUF_REPORT_MAX_LISTED * 128];
+    char text[NDISBUF_REPORT_MAX_LISTED * 192];
 };
 
 static void list_one(struct outstanding_list *list, const void *object, void *site)
 {
     if (list->listed++ >= NDISBUF_REPORT_MAX_LISTED || list->used >= sizeof(list->text))
         return;
-    char where[96];
-    n5_describe_site(site, where, sizeof(where));
+    char where[128];
+    vf_describe_site(site, where, sizeof(where));
     int n = snprintf(list->text + list->used, sizeof(list->text) - list->used, "\n      %p allocated at %s",
                      object, where);
     if (n > 0)

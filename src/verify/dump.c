@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "config.h"
 #include "diag.h"
 #include "verify.h"
 
@@ -442,7 +443,7 @@ static void out_indented(struct dump_out *o, const char *text)
 
 static void dump_tracking(struct dump_out *o, PNET_BUFFER_LIST nbl)
 {
-    char owner[1024], history[8192];
+    char owner[1024], history[NDISBUF_VERIFIER_HISTORY * 768]; /* as a report's: room for level-4 stacks */
     vf_track_describe(nbl, owner, sizeof(owner), history, sizeof(history));
     if (owner[0]) {
         LABEL(o, 1, "Holder");

@@ -19,7 +19,6 @@
 #define _GNU_SOURCE
 #include "verify/track.h"
 
-#include <dlfcn.h>
 #include <execinfo.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -680,18 +679,6 @@ void vf_nbl_child_removed(PNET_BUFFER_LIST parent)
 
 /* ------------------------------------------------------------ describing */
 
-static void describe_site(const void *site, char *out, size_t size)
-{
-    Dl_info info;
-    if (site && dladdr(site, &info) && info.dli_sname)
-        snprintf(out, size, "%s+%#lx", info.dli_sname, (unsigned long)((const char *)site - (const char *)info.dli_saddr));
-    else if (site && dladdr(site, &info) && info.dli_fname)
-        snprintf(out, size, "%s+%#lx", strrchr(info.dli_fname, '/') ? strrchr(info.dli_fname, '/') + 1 : info.dli_fname,
-                 (unsigned long)((const char *)site - (const char *)info.dli_fbase));
-    else
-        snprintf(out, size, "%p", site);
-}
-
 /* Appends to a bounded buffer. */
 struct text {
     char *buffer;
@@ -733,7 +720,7 @@ static void describe_owner(const struct elem_header *h, const struct vf_track *t
     if (LD(t->last_giver))
         text_add(out, "; last given by the %s (%s)", vf_describe_layer(LD(t->last_giver), who, sizeof who),
                  event_name(LD(t->last_event)));
-    describe_site(h->alloc_site, site, sizeof site);
+    vf_describe_site(h->alloc_site, site, sizeof site);
     text_add(out, "; allocated from pool %p (%s%s) at %s", (void *)h->pool, h->owner ? "owner " : "no owner handle",
              h->owner ? vf_describe_layer(h->owner, who, sizeof who) : "", site);
 }
@@ -743,7 +730,7 @@ static void describe_stack(const struct vf_history_entry *e, struct text *out)
     uint8_t frames = LD(e->frames);
     for (uint8_t i = 0; i < frames && i < NDISBUF_VERIFIER_STACK_FRAMES; i++) {
         char site[128];
-        describe_site(LD(e->stack[i]), site, sizeof site);
+        vf_describe_site(LD(e->stack[i]), site, sizeof site);
         text_add(out, "        at %s\n", site);
     }
 }
@@ -764,7 +751,7 @@ static void describe_history(const struct vf_track *t, struct text *out)
         if (event == VF_EV_DELIVER)
             text_add(out, "(%s) to the %s", event_name(LD(e->detail)), vf_describe_layer(LD(e->layer), who, sizeof who));
         else if (event == VF_EV_ALLOC || event == VF_EV_FREE) {
-            describe_site(LD(e->site), site, sizeof site);
+            vf_describe_site(LD(e->site), site, sizeof site);
             text_add(out, "at %s", site);
         } else if (event == VF_EV_LENT_BACK)
             text_add(out, "to the %s", vf_describe_layer(LD(e->layer), who, sizeof who));

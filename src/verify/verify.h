@@ -28,6 +28,23 @@ void vf_report(NDISBUF_REPORT_CODE code, const char *function, const void *objec
 void vf_diagnostic(const char *function, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* ---- naming code addresses (site.c) ---- */
+/*
+ * Names a return address as the verifier records it (allocation site,
+ * call-stack frame) for a report, a listing or a dump. With libdw in the
+ * build: "function+0x1c (file.c:123)" from the module's symbols and debug
+ * info, static functions included; otherwise, or when libdw does not know
+ * the address, what vf_describe_site_plain writes. Always leaves a
+ * terminated string in out (cut to size). Thread-safe; may read debug info,
+ * so call it only when printing, never when recording.
+ */
+void vf_describe_site(const void *site, char *out, size_t size);
+/*
+ * The form from exported symbols only (dladdr): "symbol+0x1c", else
+ * "module+0x1c" (the module file's base name), else the pointer ("(nil)").
+ */
+void vf_describe_site_plain(const void *site, char *out, size_t size);
+
 /* ---- the level (level.c) ---- */
 extern int vf_level_value;
 static inline int vf_level(void)

@@ -4,6 +4,8 @@
  * to a report, switching at run time, the JSON report file, the pending
  * listing, and the quarantine. The checks themselves are in test_checks.c.
  */
+#define _GNU_SOURCE /* dladdr */
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 
 #include "harness.h"
 #include "stackdrv.h"
+#include "verify/verify.h"
 
 typedef struct rig {
     td_miniport m;
@@ -56,8 +59,20 @@ static void the_level_is_set_read_and_bounded(void **state)
     assert_int_equal(ndisbuf_verifier_level(), 0);
 }
 
-/* The same bug (a double free) at each level: what the report carries grows with it. */
-static const struct harness_report *double_free_at(ULONG level)
+/* Whether the library names code addresses through libdw (the build found it). */
+static bool symbols_from_debug_info(void)
+{
+    void *libdw = dlopen("libdw.so.1", RTLD_NOW | RTLD_NOLOAD);
+    if (libdw)
+        dlclose(libdw);
+    return libdw != NULL;
+}
+
+/*
+ * The same bug (a double free) at each level: what the report carries grows
+ * with it. Not inlined: reports name it, a static function, as the allocator.
+ */
+static __attribute__((noinline)) const struct harness_report *double_free_at(ULONG level)
 {
     assert_int_equal(ndisbuf_verifier_set(level), NDIS_STATUS_SUCCESS);
     NDIS_HANDLE pool = small_pool();
@@ -84,7 +99,10 @@ static void level_1_adds_the_owner(void **state)
     const struct harness_report *rep = double_free_at(1);
     assert_contains(rep->owner, "freed");
     assert_contains(rep->owner, "allocated from pool");
-    assert_contains(rep->owner, "test_verify_verifier+0x"); /* the allocating call */
+    if (symbols_from_debug_info())
+        assert_contains(rep->owner, "at double_free_at+0x"); /* the allocating call, a static function */
+    else
+        assert_contains(rep->owner, "at test_verify_verifier+0x"); /* dladdr: the module */
     assert_string_equal(rep->history, "");
 }
 
@@ -104,6 +122,80 @@ static void level_4_adds_call_stacks(void **state)
     const struct harness_report *rep = double_free_at(4);
     assert_contains(rep->history, "ALLOCATE");
     assert_contains(rep->history, "        at ");
+}
+
+/* Level-4 stacks name a driver's static functions with file and line, no -rdynamic needed (libdw). */
+static void level_4_stacks_name_static_functions_with_their_source_line(void **state)
+{
+    (void)state;
+    const struct harness_report *rep = double_free_at(4);
+    if (symbols_from_debug_info()) {
+        assert_contains(rep->history, "\n        at double_free_at+0x");
+        assert_contains(rep->history, " (test_verifier.c:");
+    } else {
+        assert_contains(rep->history, "\n        at test_verify_verifier+0x"); /* dladdr: the module */
+    }
+}
+
+/* ---- naming code addresses ---- */
+
+static __attribute__((noinline)) const void *return_address(void)
+{
+    return __builtin_return_address(0);
+}
+
+/* A return address in this file, inside a static function (no tail call: code follows the call). */
+static __attribute__((noinline)) const void *a_site_in_this_file(void)
+{
+    const void *site = return_address();
+    __asm__ volatile("" : : "r"(site) : "memory");
+    return site;
+}
+
+/* The dladdr form, as docs/verifier.md shows it: what a build without libdw prints. */
+static void plain_site_names_the_exported_symbol_or_the_module(void **state)
+{
+    (void)state;
+    char text[128], expected[128];
+    const void *site = a_site_in_this_file();
+    Dl_info info;
+    assert_true(dladdr(site, &info));
+    assert_null(info.dli_sname); /* a static function, not exported without -rdynamic */
+    snprintf(expected, sizeof expected, "test_verify_verifier+%#lx",
+             (unsigned long)((const char *)site - (const char *)info.dli_fbase));
+    vf_describe_site_plain(site, text, sizeof text);
+    assert_string_equal(text, expected);
+
+    const void *exported = (const char *)(void *)getpid + 1;
+    assert_true(dladdr(exported, &info));
+    assert_non_null(info.dli_sname);
+    snprintf(expected, sizeof expected, "%s+%#lx", info.dli_sname,
+             (unsigned long)((const char *)exported - (const char *)info.dli_saddr));
+    vf_describe_site_plain(exported, text, sizeof text);
+    assert_string_equal(text, expected);
+
+    vf_describe_site_plain(NULL, text, sizeof text);
+    assert_string_equal(text, "(nil)");
+    vf_describe_site(NULL, text, sizeof text);
+    assert_string_equal(text, "(nil)");
+}
+
+static void site_names_the_static_function_and_line_when_libdw_is_built_in(void **state)
+{
+    (void)state;
+    char text[128], plain[128], tiny[8];
+    const void *site = a_site_in_this_file();
+    vf_describe_site(site, text, sizeof text);
+    vf_describe_site_plain(site, plain, sizeof plain);
+    if (symbols_from_debug_info()) {
+        assert_int_equal(strncmp(text, "a_site_in_this_file+0x", 22), 0);
+        assert_contains(text, " (test_verifier.c:");
+    } else {
+        assert_string_equal(text, plain);
+    }
+    vf_describe_site(site, tiny, sizeof tiny); /* cut, still terminated */
+    assert_int_equal(strlen(tiny), sizeof tiny - 1);
+    assert_int_equal(strncmp(tiny, text, sizeof tiny - 1), 0);
 }
 
 /* Tracking switched on while an NBL is in flight: it is adopted, not judged, then tracked. */
@@ -257,6 +349,9 @@ int main(void)
         HARNESS_TEST(level_1_adds_the_owner),
         HARNESS_TEST(level_3_adds_the_history),
         HARNESS_TEST(level_4_adds_call_stacks),
+        HARNESS_TEST(level_4_stacks_name_static_functions_with_their_source_line),
+        HARNESS_TEST(plain_site_names_the_exported_symbol_or_the_module),
+        HARNESS_TEST(site_names_the_static_function_and_line_when_libdw_is_built_in),
         HARNESS_TEST(tracking_switched_on_mid_flight_adopts_what_is_out),
         HARNESS_TEST(reports_are_appended_to_the_json_file),
         HARNESS_TEST(pending_nbls_lists_what_is_in_flight_and_its_holder),
