@@ -16,7 +16,7 @@
 
 static size_t elem_body_bytes(const struct nbuf_pool *pool)
 {
-    return pool_stride(pool->engine) - sizeof(struct elem_header);
+    return pool->body_bytes;
 }
 
 void elem_init(void *element, void *user)
@@ -24,7 +24,13 @@ void elem_init(void *element, void *user)
     struct nbuf_pool *pool = user;
     struct elem_header *header = element;
     *header = (struct elem_header){.state = ELEM_FREE, .pool = pool};
+    elem_data_mdl_restore(pool, header);
     NDISBUF_POISON(header + 1, elem_body_bytes(pool));
+}
+
+void elem_data_mdl_rebuild(const struct nbuf_pool *pool, struct elem_header *h)
+{
+    elem_data_mdl_init(elem_part(h, pool->layout.mdl), elem_part(h, pool->layout.data), pool->layout.data_size);
 }
 
 enum obj_kind elem_classify(const void *addr, struct elem_header **header)
@@ -83,15 +89,7 @@ void *elem_take(struct nbuf_pool *pool, void *alloc_site)
     struct elem_header *header = pool_alloc(pool->engine);
     if (NDISBUF_UNLIKELY(!header))
         return NULL;
-    NDISBUF_UNPOISON(header + 1, elem_body_bytes(pool));
-    /* Relaxed stores (plain moves): the verifier's leak scans read these from other threads. */
-    __atomic_store_n(&header->state, ELEM_LIVE, __ATOMIC_RELAXED);
-    header->flags = 0;
-    header->derived = DERIVED_NONE;
-    __atomic_store_n(&header->generation, header->generation + 1, __ATOMIC_RELAXED);
-    header->owner = pool->owner;
-    header->alloc_site = alloc_site;
-    header->context_base = NULL;
+    elem_mark_live(pool, header, alloc_site);
     return header;
 }
 
@@ -101,6 +99,7 @@ void elem_give_back(struct elem_header *header)
     __atomic_store_n(&header->state, ELEM_FREE, __ATOMIC_RELAXED);
     if (NDISBUF_UNLIKELY(vf_level() >= 2) && pool->kind <= NBUF_POOL_MDL && vf_quarantine_take(header))
         return;
+    elem_data_mdl_restore(pool, header);
     NDISBUF_POISON(header + 1, elem_body_bytes(pool));
     pool_free(pool->engine, header);
 }
@@ -108,6 +107,7 @@ void elem_give_back(struct elem_header *header)
 void elem_release_quarantined(struct elem_header *header)
 {
     struct nbuf_pool *pool = header->pool;
+    elem_data_mdl_restore(pool, header);
     NDISBUF_POISON(header + 1, elem_body_bytes(pool));
     pool_free(pool->engine, header);
 }

@@ -155,6 +155,8 @@ static struct nbuf_pool *pool_new(enum nbuf_pool_kind kind, NDIS_HANDLE owner, U
     pool->layout = *layout;
     struct pool_config config = {.element_size = layout->size, .user = pool, .init = elem_init};
     pool->engine = pool_create(&config);
+    if (pool->engine)
+        pool->body_bytes = pool_stride(pool->engine) - sizeof(struct elem_header);
     if (!pool->engine) {
         pthread_mutex_lock(&registry_lock);
         pool_object_retire_locked(pool);

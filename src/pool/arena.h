@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
+
 struct pool;
 
 /* Lock order: arena_lock before any pool's lock. */
@@ -25,8 +27,20 @@ extern pthread_mutex_t arena_lock;
 long arena_claim_locked(uint32_t nslots, struct pool *owner, char **base);
 /* Gives the slots back and drops their memory. Call with arena_lock held. */
 void arena_release_locked(uint32_t first, uint32_t nslots);
-/* The pool owning the slot that holds addr, or NULL. Lock-free. */
-struct pool *arena_owner(const void *addr);
+/* Published once the arena is reserved (release/acquire); read by arena_owner. */
+extern char *arena_base;
+extern size_t arena_bytes;
+extern struct pool *_Atomic *arena_slot_owner;
+
+/* The pool owning the slot that holds addr, or NULL. Lock-free, never dereferences addr. */
+static inline struct pool *arena_owner(const void *addr)
+{
+    char *base = __atomic_load_n(&arena_base, __ATOMIC_ACQUIRE);
+    uintptr_t off = (uintptr_t)addr - (uintptr_t)base;
+    if (NDISBUF_UNLIKELY(!base || off >= __atomic_load_n(&arena_bytes, __ATOMIC_RELAXED)))
+        return NULL;
+    return __atomic_load_n(&arena_slot_owner[off >> NDISBUF_SLOT_SHIFT], __ATOMIC_ACQUIRE);
+}
 /* The pool owning slot index `first`, for stale-reference checks. arena_lock held. */
 struct pool *arena_slot_owner_locked(uint32_t first);
 
