@@ -189,6 +189,17 @@ static inline void elem_data_mdl_restore(const struct nbuf_pool *pool, struct el
         elem_data_mdl_rebuild(pool, h);
 }
 
+/* n live elements from this thread's magazine, or false with none taken (then take them one by one). */
+static inline bool elem_take_cached_many(struct nbuf_pool *pool, struct elem_header **out, uint32_t n,
+                                         void *alloc_site)
+{
+    if (!pool_alloc_cached_many(pool->engine, (void **)out, n))
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        elem_mark_live(pool, out[i], alloc_site);
+    return true;
+}
+
 /* Returns a live element to its pool at once (no quarantine: the caller is on a fast path). */
 static inline void elem_release(struct nbuf_pool *pool, struct elem_header *header)
 {

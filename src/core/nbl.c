@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "element.h"
+#include "nbl_fast.h"
 #include "verify/fault.h"
 #include "verify/track.h"
 #include "verify/verify.h"
@@ -34,7 +35,7 @@ bool nbl_context_request_ok(USHORT size, USHORT backfill, const char *fn)
 }
 
 /* A separate context block of `total` bytes, for a request larger than the element's; NULL when none. */
-static __attribute__((noinline)) PNET_BUFFER_LIST_CONTEXT nbl_context_block_alloc(struct elem_header *h, size_t total)
+__attribute__((noinline)) PNET_BUFFER_LIST_CONTEXT nbl_context_block_alloc(struct elem_header *h, size_t total)
 {
     if (vf_fault_fail(NDISBUF_FAULT_CONTEXT))
         return NULL;
@@ -46,63 +47,6 @@ static __attribute__((noinline)) PNET_BUFFER_LIST_CONTEXT nbl_context_block_allo
     block->Size = (USHORT)total;
     h->flags |= ELEM_CONTEXT_ALLOCATED;
     return block;
-}
-
-/*
- * Gives the NBL its allocation-time context: the used part is the last
- * `size` bytes of the block, with at least `backfill` unused bytes before it.
- */
-static inline bool nbl_context_init(PNET_BUFFER_LIST nbl, struct elem_header *h, const struct elem_layout *l,
-                                    USHORT size, USHORT backfill)
-{
-    PNET_BUFFER_LIST_CONTEXT block;
-    if (NDISBUF_LIKELY((ULONG)size + backfill <= l->context_size)) {
-        if (!l->context_size)
-            return true; /* no context at all */
-        block = elem_part(h, l->context);
-        block->Size = l->context_size;
-    } else if (!(block = nbl_context_block_alloc(h, (size_t)size + backfill))) {
-        return false;
-    }
-    block->Next = NULL;
-    block->Offset = (USHORT)(block->Size - size);
-    nbl->Context = block;
-    h->context_base = block;
-    return true;
-}
-
-/*
- * Lays a just-taken NBL element out as a fresh NBL: zeroed, naming its
- * pool, with its own NB (and MDL and data) when the pool has them, and the
- * allocation-time context. NULL only when a separate context block could
- * not be had (the element is then still the caller's to give back).
- */
-static inline __attribute__((always_inline)) PNET_BUFFER_LIST nbl_setup(struct nbuf_pool *pool,
-                                                                         struct elem_header *h, USHORT context_size,
-                                                                         USHORT context_backfill)
-{
-    const struct elem_layout *l = &pool->layout;
-    PNET_BUFFER_LIST nbl = elem_part(h, l->nbl);
-    /* NBL and NB back to back (no context block between them) are zeroed as one run. */
-    if (l->nb == l->nbl + sizeof(NET_BUFFER_LIST))
-        elem_zero(nbl, sizeof(NET_BUFFER_LIST) + sizeof(NET_BUFFER));
-    else
-        elem_zero(nbl, sizeof(*nbl));
-    nbl->NdisPoolHandle = pool;
-    if (pool->protocol_id)
-        NdisSetNetBufferListProtocolId(nbl, pool->protocol_id);
-    if (NDISBUF_UNLIKELY(!nbl_context_init(nbl, h, l, context_size, context_backfill)))
-        return NULL;
-    if (l->nb) {
-        PNET_BUFFER nb = elem_part(h, l->nb);
-        if (l->nb != l->nbl + sizeof(NET_BUFFER_LIST))
-            elem_zero(nb, sizeof(*nb));
-        nb->NdisPoolHandle = pool;
-        nbl->FirstNetBuffer = nb;
-        if (l->data_size)
-            nb_attach_own_data(nb, h);
-    }
-    return nbl;
 }
 
 NDISBUF_HOT_PATH PNET_BUFFER_LIST nbl_take(struct nbuf_pool *pool, USHORT context_size, USHORT context_backfill, void *site,
@@ -127,19 +71,6 @@ NDISBUF_HOT_PATH PNET_BUFFER_LIST nbl_take(struct nbuf_pool *pool, USHORT contex
     if (NDISBUF_UNLIKELY(vf_level() >= 1))
         vf_nbl_allocated(h, nbl);
     return nbl;
-}
-
-/*
- * Whether an allocation may take the fast path: a live NBL pool, a context
- * request that is valid and fits the element's own block, and neither the
- * verifier nor fault injection on. Anything else goes the careful way,
- * which decides and explains every case.
- */
-static inline bool nbl_fast_allowed(const struct nbuf_pool *pool, USHORT context_size, USHORT context_backfill)
-{
-    return NDISBUF_LIKELY(pool && !vf_careful() && __atomic_load_n(&pool->magic, __ATOMIC_RELAXED) == NBUF_POOL_MAGIC &&
-                          pool->kind == NBUF_POOL_NBL && ((context_size | context_backfill) % sizeof(PVOID)) == 0 &&
-                          (ULONG)context_size + context_backfill <= pool->layout.context_size);
 }
 
 /* The careful allocation: every check, fault injection, growth, tracking. */
@@ -298,37 +229,6 @@ const char *nbl_free_call_name(uint8_t kind)
         return "NdisFreeReassembledNetBufferList";
     }
     return "NdisFreeNetBufferList";
-}
-
-/*
- * The fast path of NdisFreeNetBufferList: a live, plain NBL of an NBL pool
- * (not derived, no separate context block) still naming its pool, carrying
- * exactly its own NB with no retreat MDLs (or, in a pool without NBs,
- * none), its allocation-time context and no children; verifier and fault
- * injection off. Anything else returns false untouched, and the careful
- * path decides and reports.
- */
-static inline bool nbl_free_fast(PNET_BUFFER_LIST nbl)
-{
-    if (NDISBUF_UNLIKELY(vf_careful()))
-        return false;
-    struct elem_header *h = elem_live_nbl(nbl);
-    if (NDISBUF_UNLIKELY(!h))
-        return false;
-    struct nbuf_pool *pool = h->pool;
-    const struct elem_layout *l = &pool->layout;
-    if (NDISBUF_UNLIKELY(nbl->NdisPoolHandle != pool || (h->derived | h->flags) != 0 ||
-                         nbl->Context != h->context_base || nbl->ChildRefCount != 0))
-        return false;
-    if (l->nb) {
-        PNET_BUFFER nb = elem_part(h, l->nb);
-        if (NDISBUF_UNLIKELY(nbl->FirstNetBuffer != nb || nb->Next || nb_retreat_mdls_held(nb)))
-            return false;
-    } else if (NDISBUF_UNLIKELY(nbl->FirstNetBuffer != NULL)) {
-        return false;
-    }
-    elem_release(pool, h);
-    return true;
 }
 
 VOID NdisFreeNetBufferList(PNET_BUFFER_LIST NetBufferList)

@@ -124,6 +124,23 @@ static inline void *pool_alloc_cached(struct pool *pool)
     return m->items[--m->count];
 }
 
+/*
+ * n elements from this thread's magazine into out (the most recently freed
+ * first), or false with nothing taken when it holds fewer than n.
+ */
+static inline bool pool_alloc_cached_many(struct pool *pool, void **out, uint32_t n)
+{
+    struct magazine *m = magazine_recent(pool);
+    if (NDISBUF_UNLIKELY(!m || m->count < n))
+        return false;
+    uint32_t top = m->count;
+    for (uint32_t i = 0; i < n; i++)
+        out[i] = m->items[top - 1 - i];
+    m->count = top - n;
+    __atomic_store_n(&m->allocs, __atomic_load_n(&m->allocs, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+    return true;
+}
+
 /* Puts an element in this thread's magazine; false (nothing done): call pool_free. */
 static inline bool pool_free_cached(struct pool *pool, void *element)
 {
