@@ -36,7 +36,7 @@ void elem_data_mdl_rebuild(const struct nbuf_pool *pool, struct elem_header *h)
 enum obj_kind elem_classify(const void *addr, struct elem_header **header)
 {
     struct pool *engine;
-    struct elem_header *h = pool_element_containing(addr, &engine);
+    struct elem_header *h = pool_element_lookup(addr, &engine);
     if (!h)
         return OBJ_NONE;
     *header = h;
@@ -86,8 +86,8 @@ const char *elem_kind_name(enum obj_kind kind)
 
 void *elem_take(struct nbuf_pool *pool, void *alloc_site)
 {
-    struct elem_header *header = pool_alloc(pool->engine);
-    if (NDISBUF_UNLIKELY(!header))
+    struct elem_header *header = pool_alloc_cached(pool->engine);
+    if (NDISBUF_UNLIKELY(!header) && !(header = pool_alloc(pool->engine)))
         return NULL;
     elem_mark_live(pool, header, alloc_site);
     return header;
@@ -101,7 +101,8 @@ void elem_give_back(struct elem_header *header)
         return;
     elem_data_mdl_restore(pool, header);
     NDISBUF_POISON(header + 1, elem_body_bytes(pool));
-    pool_free(pool->engine, header);
+    if (NDISBUF_UNLIKELY(!pool_free_cached(pool->engine, header)))
+        pool_free(pool->engine, header);
 }
 
 void elem_release_quarantined(struct elem_header *header)

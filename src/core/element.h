@@ -295,6 +295,13 @@ const char *nbl_free_call_name(uint8_t kind);
 
 /* mdl.c: MDLs describing part of another MDL's buffer, for derived NBLs */
 PMDL mdl_derived_alloc(PMDL source, ULONG offset, ULONG length, PNET_BUFFER owner, void *site, const char *fn);
+/* Lays a just-taken MDL element out as such an MDL (mdl_derived_alloc's work after the allocation). */
+PMDL mdl_derived_init(struct elem_header *h, PMDL source, ULONG offset, ULONG length, PNET_BUFFER owner);
+/*
+ * Frees mdl when it is a lone (no Next) MDL the library built for owner;
+ * false, with nothing done, otherwise.
+ */
+bool mdl_derived_release_single(PMDL mdl, PNET_BUFFER owner);
 /*
  * Frees the MDLs built for `owner` on the chain from `head`: MDLs the
  * driver linked in between are stepped over, never freed.

@@ -147,19 +147,35 @@ VOID NdisAdjustMdlLength(PMDL Mdl, UINT Length)
     Mdl->ByteCount = Length;
 }
 
-PMDL mdl_derived_alloc(PMDL source, ULONG offset, ULONG length, PNET_BUFFER owner, void *site, const char *fn)
+PMDL mdl_derived_init(struct elem_header *h, PMDL source, ULONG offset, ULONG length, PNET_BUFFER owner)
 {
     PUCHAR va = (PUCHAR)MmGetMdlVirtualAddress(source) + offset;
     PUCHAR system_va = (PUCHAR)MmGetSystemAddressForMdlSafe(source, NormalPagePriority) + offset;
-    struct elem_header *h = NULL;
-    PMDL mdl = mdl_take(owner, va, length, NDISBUF_FAULT_MDL, site, fn, &h);
-    if (!mdl)
-        return NULL;
+    h->owner = owner;
+    h->built_length = length;
     h->flags |= ELEM_DERIVED_MDL;
+    PMDL mdl = elem_part(h, h->pool->layout.mdl);
+    MmInitializeMdl(mdl, va, length);
     mdl->MappedSystemVa = system_va;
     mdl->MdlFlags |= MDL_PARTIAL | MDL_SOURCE_IS_NONPAGED_POOL;
     return mdl;
 }
+
+PMDL mdl_derived_alloc(PMDL source, ULONG offset, ULONG length, PNET_BUFFER owner, void *site, const char *fn)
+{
+    if (vf_fault_fail(NDISBUF_FAULT_MDL)) {
+        vf_fault_diagnostic(fn);
+        return NULL;
+    }
+    struct nbuf_pool *pool = pools_mdl_pool();
+    struct elem_header *h = pool ? elem_take(pool, site) : NULL;
+    if (!h) {
+        vf_diagnostic(fn, "out of memory for an MDL");
+        return NULL;
+    }
+    return mdl_derived_init(h, source, offset, length, owner);
+}
+
 
 /*
  * The header of a live MDL the library gave out with `flag` (ELEM_RETREAT_BUFFER,
@@ -171,6 +187,17 @@ static struct elem_header *mdl_library_header(PMDL mdl, uint8_t flag, PNET_BUFFE
     if (elem_classify(mdl, &h) != OBJ_MDL || h->state != ELEM_LIVE || !(h->flags & flag))
         return NULL;
     return !owner || h->owner == owner ? h : NULL;
+}
+
+bool mdl_derived_release_single(PMDL mdl, PNET_BUFFER owner)
+{
+    if (mdl->Next)
+        return false;
+    struct elem_header *h = mdl_library_header(mdl, ELEM_DERIVED_MDL, owner);
+    if (!h)
+        return false;
+    elem_release(h->pool, h);
+    return true;
 }
 
 void mdl_derived_free_chain(PMDL head, PNET_BUFFER owner)

@@ -68,20 +68,30 @@ struct thread_cache {
 extern __thread struct thread_cache *thread_cache __attribute__((tls_model("initial-exec")));
 
 /*
- * The magazine this thread used last, remembered with the pool epoch it was
- * found in. A free must find the magazine from the element it is given; the
- * table lookup (pool id, generation, entry) would put four dependent loads
- * between one allocation and the next. Checking the remembered pool is only
- * a predicted branch, so the CPU goes on with the remembered magazine at
- * once. pool_epoch changes whenever a pool is destroyed, which forgets
- * every thread's entry (a destroyed pool's memory may be a new pool's).
+ * The magazines this thread used last, remembered with the pool epoch they
+ * were found in, in a few entries chosen by the pool's address. A free
+ * must find the magazine from the element it is given; the table lookup
+ * (pool id, generation, entry) would put four dependent loads between one
+ * allocation and the next. Checking a remembered pool is only a predicted
+ * branch, so the CPU goes on with the remembered magazine at once. Several
+ * entries, because one call often touches several pools (a clone: an NBL
+ * pool and the MDL pool). pool_epoch changes whenever a pool is destroyed,
+ * which forgets every thread's entries (a destroyed pool's memory may be a
+ * new pool's).
  */
+#define MAGAZINE_HOT_ENTRIES 8
 struct magazine_hot {
     const struct pool *pool;
     struct magazine *magazine;
     uint64_t epoch;
 };
-extern __thread struct magazine_hot magazine_hot __attribute__((tls_model("initial-exec")));
+extern __thread struct magazine_hot magazine_hot[MAGAZINE_HOT_ENTRIES] __attribute__((tls_model("initial-exec")));
+
+/* The entry a pool is remembered in (pool structures are apart by more than 2^5 bytes). */
+static inline struct magazine_hot *magazine_hot_entry(const struct pool *pool)
+{
+    return &magazine_hot[((uintptr_t)pool >> 5) % MAGAZINE_HOT_ENTRIES];
+}
 extern uint64_t pool_epoch;
 
 /* One more on a single-writer counter that other threads may read (a plain load and store). */
@@ -108,9 +118,9 @@ struct magazine *magazine_remember(const struct pool *pool);
 /* This thread's magazine for pool, by way of the last one it used; NULL when it has none yet. */
 static inline struct magazine *magazine_recent(const struct pool *pool)
 {
-    if (NDISBUF_LIKELY(magazine_hot.pool == pool &&
-                       magazine_hot.epoch == __atomic_load_n(&pool_epoch, __ATOMIC_RELAXED)))
-        return magazine_hot.magazine;
+    const struct magazine_hot *hot = magazine_hot_entry(pool);
+    if (NDISBUF_LIKELY(hot->pool == pool && hot->epoch == __atomic_load_n(&pool_epoch, __ATOMIC_RELAXED)))
+        return hot->magazine;
     return magazine_remember(pool);
 }
 

@@ -27,7 +27,7 @@
 #include "config.h"
 
 __thread struct thread_cache *thread_cache __attribute__((tls_model("initial-exec")));
-__thread struct magazine_hot magazine_hot __attribute__((tls_model("initial-exec")));
+__thread struct magazine_hot magazine_hot[MAGAZINE_HOT_ENTRIES] __attribute__((tls_model("initial-exec")));
 uint64_t pool_epoch = 1; /* written under arena_lock, read relaxed */
 static uint64_t next_generation = 1; /* under arena_lock */
 static pthread_key_t thread_key;
@@ -202,7 +202,7 @@ static struct magazine *magazine_attach(struct pool *pool)
 
 static inline struct magazine *magazine_of(struct pool *pool)
 {
-    struct magazine *m = magazine_cached(pool);
+    struct magazine *m = magazine_recent(pool);
     return NDISBUF_LIKELY(m != NULL) ? m : magazine_attach(pool);
 }
 
@@ -211,7 +211,7 @@ struct magazine *magazine_remember(const struct pool *pool)
     uint64_t epoch = __atomic_load_n(&pool_epoch, __ATOMIC_RELAXED);
     struct magazine *m = magazine_cached(pool);
     if (m)
-        magazine_hot = (struct magazine_hot){.pool = pool, .magazine = m, .epoch = epoch};
+        *magazine_hot_entry(pool) = (struct magazine_hot){.pool = pool, .magazine = m, .epoch = epoch};
     return m;
 }
 
@@ -248,7 +248,7 @@ static void thread_cache_flush(void *arg)
     pthread_mutex_unlock(&arena_lock);
     free(tc);
     thread_cache = NULL;
-    magazine_hot = (struct magazine_hot){0};
+    memset(magazine_hot, 0, sizeof magazine_hot);
 }
 
 /* ------------------------------------------------------------- alloc/free */
