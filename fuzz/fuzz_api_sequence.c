@@ -206,10 +206,11 @@ static void seg_prepend(struct mnb *m, struct seg s)
     m->nseg++;
 }
 
-static void seg_drop_front(struct mnb *m)
+/* Drops segment k, which lies wholly in the back-fill. */
+static void seg_drop(struct mnb *m, int k)
 {
-    m->off -= m->seg[0].len;
-    memmove(&m->seg[0], &m->seg[1], (size_t)(m->nseg - 1) * sizeof(m->seg[0]));
+    m->off -= m->seg[k].len;
+    memmove(&m->seg[k], &m->seg[k + 1], (size_t)(m->nseg - 1 - k) * sizeof(m->seg[0]));
     m->nseg--;
 }
 
@@ -638,11 +639,6 @@ static int free_nbl_slot(uint8_t a)
 
 /* ------------------------------------------------------------ NB data-start model */
 
-static bool is_own_retreat(const struct seg *s)
-{
-    return s->kind == SG_RETREAT || s->kind == SG_HANDLER;
-}
-
 /* A successful retreat; a new MDL (seg s) goes in front when the back-fill is short. */
 static void model_retreat(struct mnb *m, uint32_t delta, struct seg s)
 {
@@ -657,24 +653,32 @@ static void model_retreat(struct mnb *m, uint32_t delta, struct seg s)
 }
 
 /*
- * An advance: with FreeMdl the MDLs at the front that a retreat of this NB
- * made and that are now wholly unused go (a handler's only when a
- * FreeMdlHandler is given: otherwise kept, with a diagnostic). Returns how
- * many the FreeMdlHandler gets; *kept says a diagnostic is due.
+ * An advance: with FreeMdl the MDLs a retreat of this NB made that are now
+ * wholly in the back-fill go. The library's own go wherever they sit there
+ * (unlinked from behind the driver's MDLs); a handler's only from the very
+ * front, and only when a FreeMdlHandler is given (otherwise kept, with a
+ * diagnostic, and the walk stops). Any other MDL is stepped over. Returns
+ * how many the FreeMdlHandler gets; *kept says a diagnostic is due.
  */
 static uint32_t model_advance(struct mnb *m, uint32_t delta, bool free_mdl, bool free_handler, bool *kept)
 {
-    uint32_t handler_frees = 0;
+    uint32_t handler_frees = 0, stepped = 0;
     *kept = false;
     m->off += delta;
     m->len -= delta;
-    while (free_mdl && m->nseg && is_own_retreat(&m->seg[0]) && m->seg[0].len <= m->off) {
-        if (m->seg[0].kind == SG_HANDLER && !free_handler) {
+    for (int k = 0; free_mdl && k < m->nseg && m->seg[k].len <= m->off - stepped;) {
+        uint8_t kind = m->seg[k].kind;
+        if (kind != SG_RETREAT && (kind != SG_HANDLER || k != 0)) {
+            stepped += m->seg[k].len;
+            k++;
+            continue;
+        }
+        if (kind == SG_HANDLER && !free_handler) {
             *kept = true;
             break;
         }
-        handler_frees += m->seg[0].kind == SG_HANDLER;
-        seg_drop_front(m);
+        handler_frees += kind == SG_HANDLER;
+        seg_drop(m, k);
     }
     return handler_frees;
 }
@@ -1978,12 +1982,13 @@ static void op_front_mdl(const uint8_t *a)
     if (m->nseg >= SOFT_SEGS || nb_total(m) + len > MAX_NB_BYTES)
         return;
     /*
-     * Finding 1 (docs/fuzzing.md): an advance with FreeMdl takes a driver's
-     * MDL linked in front of retreat MDLs for one of them. Not generated
-     * until it is fixed, unless NDISBUF_FUZZ_KNOWN_BUGS is set.
+     * Finding 1b (docs/fuzzing.md): an AllocateMdlHandler's MDL is known only
+     * by its place at the front, so an advance with FreeMdl takes a driver's
+     * MDL linked in front of one for the handler's. Not generated until it
+     * is fixed, unless NDISBUF_FUZZ_KNOWN_BUGS is set.
      */
     for (int k = 0; !fz_known_bugs && k < m->nseg; k++)
-        if (is_own_retreat(&m->seg[k]))
+        if (m->seg[k].kind == SG_HANDLER)
             return;
     struct mfront *f = &fronts[nfront++];
     f->store = store_new_buffer(len, a[2] * 31u + (uint32_t)fz_step, ST_FRONT);

@@ -7,10 +7,14 @@
  * MDL goes in front of the chain (ndisbuf decision: sized for the missing
  * bytes plus DataBackFill, the used data starting DataBackFill bytes into
  * it), and the bytes of back-fill the NB still had become used data, so the
- * packet stays logically contiguous. Retreat-allocated MDLs are always at
- * the front of the chain; the NB keeps their count in NdisReserved[0]
- * (reserved for NDIS: that is us), which is how advance with FreeMdl frees
- * exactly those and never an MDL the driver built.
+ * packet stays logically contiguous. A retreat puts its MDL at the front of
+ * the chain, but the driver may link MDLs of its own in front of it later;
+ * the NB keeps the count of its retreat MDLs in NdisReserved[0] (reserved
+ * for NDIS: that is us). The library's own retreat MDLs are known by their
+ * private header (owner = the NB) wherever they sit; an AllocateMdlHandler's
+ * carry no mark and are known only by their place at the very front while
+ * the count says some are on the chain. Advance with FreeMdl frees nothing
+ * else, so never an MDL the driver built.
  */
 #include <stdlib.h>
 
@@ -40,9 +44,10 @@ static void undo_record(struct retreat_undo *u, const NET_BUFFER *nb)
                                nb->DataOffset, nb->stDataLength, (ULONG_PTR)nb->NdisReserved[0]};
 }
 
-static void retreat_mdl_free(PMDL mdl, NET_BUFFER_FREE_MDL_HANDLER free_handler)
+/* Frees a retreat MDL of nb: the library's own back to it, a handler's through free_handler. */
+static void retreat_mdl_free(PNET_BUFFER nb, PMDL mdl, NET_BUFFER_FREE_MDL_HANDLER free_handler)
 {
-    if (mdl_is_retreat_buffer(mdl))
+    if (mdl_is_retreat_buffer_of(mdl, nb))
         mdl_retreat_free(mdl);
     else
         free_handler(mdl);
@@ -122,21 +127,55 @@ NDIS_STATUS NdisRetreatNetBufferDataStart(PNET_BUFFER NetBuffer, ULONG DataOffse
                       "NdisRetreatNetBufferDataStart");
 }
 
-/* Frees wholly unused retreat MDLs at the front; stops at the first that is not. */
+/* How many of nb's retreat MDLs an AllocateMdlHandler gave: the count less the library's own on the chain. */
+static ULONG_PTR retreat_handler_mdl_count(PNET_BUFFER nb)
+{
+    ULONG_PTR own = 0, all = *retreat_mdl_count(nb);
+    ULONG steps = 0;
+    for (PMDL mdl = nb->MdlChain; mdl && own < all && steps < NDISBUF_MDL_CHAIN_MAX; mdl = mdl->Next, steps++)
+        own += mdl_is_retreat_buffer_of(mdl, nb);
+    return all - own;
+}
+
+/*
+ * Frees the retreat MDLs of nb that lie wholly in the back-fill, stopping at
+ * the first MDL that holds used data. The library's own go wherever they
+ * sit, unlinked from behind the driver's MDLs too; a handler's only from the
+ * very front (the one place it is known by). Any other MDL is the driver's:
+ * stepped over, never freed. Without a FreeMdlHandler a handler's MDL is
+ * kept, with a diagnostic, and the walk stops there.
+ */
 static void nb_free_unused_retreat_mdls(PNET_BUFFER nb, NET_BUFFER_FREE_MDL_HANDLER free_handler, const char *fn)
 {
-    while (*retreat_mdl_count(nb) && nb->MdlChain && nb->MdlChain->ByteCount <= nb->DataOffset) {
-        PMDL mdl = nb->MdlChain;
-        if (!free_handler && !mdl_is_retreat_buffer(mdl)) {
+    PMDL *link = &nb->MdlChain;
+    ULONG stepped = 0;                      /* bytes of the driver's MDLs stepped over */
+    ULONG_PTR handler_mdls = ~(ULONG_PTR)0; /* not counted yet */
+    for (ULONG steps = 0; *retreat_mdl_count(nb) && *link && steps < NDISBUF_MDL_CHAIN_MAX; steps++) {
+        PMDL mdl = *link;
+        if (mdl->ByteCount > nb->DataOffset - stepped)
+            return;
+        bool own = mdl_is_retreat_buffer_of(mdl, nb);
+        if (!own && link == &nb->MdlChain && handler_mdls == ~(ULONG_PTR)0)
+            handler_mdls = retreat_handler_mdl_count(nb);
+        if (!own && (link != &nb->MdlChain || handler_mdls == 0)) {
+            stepped += mdl->ByteCount;
+            link = &mdl->Next;
+            continue;
+        }
+        if (!own && !free_handler) {
             vf_diagnostic(fn, "MDL %p came from an AllocateMdlHandler but no FreeMdlHandler was given; kept",
                           (void *)mdl);
             return;
         }
-        nb->MdlChain = mdl->Next;
+        *link = mdl->Next;
         nb->DataOffset -= mdl->ByteCount;
         (*retreat_mdl_count(nb))--;
+        handler_mdls -= !own;
         mdl->Next = NULL;
-        retreat_mdl_free(mdl, free_handler);
+        if (own)
+            mdl_retreat_free(mdl);
+        else
+            free_handler(mdl);
     }
 }
 
@@ -169,12 +208,12 @@ static void nb_undo_retreat(PNET_BUFFER nb, const struct retreat_undo *u, NET_BU
                             const char *fn)
 {
     if (u->allocated) {
-        if (!free_handler && !mdl_is_retreat_buffer(u->allocated)) {
+        if (!free_handler && !mdl_is_retreat_buffer_of(u->allocated, nb)) {
             vf_diagnostic(fn, "rolling back: MDL %p from the AllocateMdlHandler has no FreeMdlHandler; leaked",
                           (void *)u->allocated);
         } else {
             u->allocated->Next = NULL;
-            retreat_mdl_free(u->allocated, free_handler);
+            retreat_mdl_free(nb, u->allocated, free_handler);
         }
     }
     nb->MdlChain = u->chain;

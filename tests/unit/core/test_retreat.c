@@ -822,6 +822,202 @@ static void freeing_an_nbl_releases_library_retreat_mdls_left_on_its_nb(void **s
     harness_free_nbl_pool(data_pool);
 }
 
+/* --------------------------------------- a driver MDL in front of retreat MDLs */
+
+/* Links the driver's own MDL (over pad) in front of nb's chain, as docs/derived.md allows. */
+static void link_driver_mdl_in_front(PNET_BUFFER nb, MDL *front, UCHAR *pad, ULONG length)
+{
+    MmInitializeMdl(front, pad, length);
+    MmBuildMdlForNonPagedPool(front);
+    front->Next = NET_BUFFER_FIRST_MDL(nb);
+    NET_BUFFER_FIRST_MDL(nb) = front;
+    NET_BUFFER_DATA_OFFSET(nb) += length;
+    NdisAdjustNetBufferCurrentMdl(nb);
+}
+
+/*
+ * Finding 1 of docs/fuzzing.md (its minimised reproducer): an advance with
+ * FreeMdl took the driver's MDL linked in front of a retreat MDL for a
+ * retreat MDL, because nb_free_unused_retreat_mdls (src/core/retreat.c)
+ * freed the first MDLs of the chain while the NB's retreat count was not
+ * zero. The driver's MDL went to its FreeMdlHandler (without one: a
+ * diagnostic blaming an AllocateMdlHandler) and the library's MDL stayed.
+ * Fixed: the library's retreat MDLs are known by their header wherever they
+ * sit; the driver's MDL is stepped over.
+ */
+static void advance_with_free_mdl_never_takes_a_driver_mdl_linked_in_front_of_a_retreat_mdl(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = harness_nb_pool(0);
+    PNET_BUFFER nb = NdisAllocateNetBuffer(pool, NULL, 0, 0); /* a lone NB with no chain */
+    assert_non_null(nb);
+    ULONG64 outstanding = ndisbuf_outstanding_total();
+    assert_int_equal(NdisRetreatNetBufferDataStart(nb, 10, 0, NULL), NDIS_STATUS_SUCCESS);
+    UCHAR pad[8];
+    MDL front;
+    link_driver_mdl_in_front(nb, &front, pad, sizeof(pad));
+    harness_mdl_handlers_reset(0, 0);
+    harness_diag_clear();
+
+    NdisAdvanceNetBufferDataStart(nb, 10, TRUE, harness_free_mdl_handler);
+    assert_int_equal(harness_mdl_handlers.frees, 0);
+    assert_int_equal(harness_mdl_handlers.foreign_frees, 0);
+    assert_int_equal(harness_diag_new(), 0);
+    assert_ptr_equal(NET_BUFFER_FIRST_MDL(nb), &front);
+    assert_null(front.Next); /* the library's MDL was unlinked and freed */
+    assert_int_equal(ndisbuf_outstanding_total(), outstanding);
+    assert_int_equal(NET_BUFFER_DATA_OFFSET(nb), sizeof(pad));
+    assert_int_equal(NET_BUFFER_DATA_LENGTH(nb), 0);
+    harness_assert_nb_consistent(nb);
+    NdisFreeNetBuffer(nb);
+    harness_expect_no_report();
+    harness_free_nb_pool(pool);
+}
+
+struct front_case {
+    int retreats;         /* library retreat MDLs behind the driver's MDL: 1 or 2 */
+    bool free_handler;    /* a FreeMdlHandler is given */
+    bool nbl_level;       /* NdisAdvanceNetBufferListDataStart rather than the NB call */
+    ULONG advance;        /* bytes advanced after the driver linked its MDL */
+    int freed;            /* retreat MDLs the advance frees */
+    ULONG data_offset;    /* DataOffset after */
+    ULONG current_offset; /* CurrentMdlOffset after, in the first MDL behind the driver's */
+};
+
+/*
+ * Retreats of 10 then 6 bytes put R1 (10) and R2 (6) in front of a 64-byte
+ * caller MDL; the driver then links an 8-byte MDL of its own in front.
+ */
+static const struct front_case front_cases[] = {
+    /* one retreat MDL: partial (4 of its 10 bytes), total */
+    {1, false, false, 4, 0, 12, 4},
+    {1, true, false, 4, 0, 12, 4},
+    {1, false, false, 10, 1, 8, 0},
+    {1, true, true, 10, 1, 8, 0},
+    /* two: partial (all of R2, 4 of R1's 10), total, and total plus 5 caller bytes */
+    {2, false, false, 10, 1, 12, 4},
+    {2, true, true, 10, 1, 12, 4},
+    {2, false, true, 16, 2, 8, 0},
+    {2, true, false, 16, 2, 8, 0},
+    {2, true, false, 21, 2, 13, 5},
+};
+
+/*
+ * Finding 1 of docs/fuzzing.md, every shape: a driver MDL in front of one
+ * or two library retreat MDLs is never freed nor given to the
+ * FreeMdlHandler; the retreat MDLs behind it that the advance leaves wholly
+ * unused are unlinked from behind it and freed, the others stay and go with
+ * NdisFreeNetBufferList. No pool has anything outstanding after.
+ */
+static void advance_steps_over_a_driver_mdl_and_frees_the_retreat_mdls_behind_it(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = harness_nbl_pool(TRUE, 0, 0, TAG);
+    for (size_t i = 0; i < sizeof(front_cases) / sizeof(front_cases[0]); i++) {
+        const struct front_case *c = &front_cases[i];
+        print_message("case %zu: %d retreat(s), FreeMdlHandler %d, advance %u\n", i, c->retreats, c->free_handler,
+                      c->advance);
+        MDL mdls[1], front;
+        UCHAR pad[8];
+        harness_fill(buf, sizeof(buf), 5);
+        harness_mdl_chain(mdls, 1, buf, one);
+        PNET_BUFFER_LIST nbl = NdisAllocateNetBufferAndNetBufferList(pool, 0, 0, mdls, 0, 64);
+        assert_non_null(nbl);
+        PNET_BUFFER nb = NET_BUFFER_LIST_FIRST_NB(nbl);
+        ULONG64 outstanding = ndisbuf_outstanding_total();
+        assert_int_equal(NdisRetreatNetBufferDataStart(nb, 10, 0, NULL), NDIS_STATUS_SUCCESS);
+        PMDL r1 = NET_BUFFER_FIRST_MDL(nb), r2 = NULL;
+        if (c->retreats == 2) {
+            assert_int_equal(NdisRetreatNetBufferDataStart(nb, 6, 0, NULL), NDIS_STATUS_SUCCESS);
+            r2 = NET_BUFFER_FIRST_MDL(nb);
+        }
+        ULONG retreated = c->retreats == 2 ? 16 : 10;
+        link_driver_mdl_in_front(nb, &front, pad, sizeof(pad));
+        harness_mdl_handlers_reset(0, 0);
+        harness_diag_clear();
+
+        NET_BUFFER_FREE_MDL_HANDLER handler = c->free_handler ? harness_free_mdl_handler : NULL;
+        if (c->nbl_level)
+            NdisAdvanceNetBufferListDataStart(nbl, c->advance, TRUE, handler);
+        else
+            NdisAdvanceNetBufferDataStart(nb, c->advance, TRUE, handler);
+        assert_int_equal(harness_mdl_handlers.frees + harness_mdl_handlers.foreign_frees, 0);
+        assert_int_equal(harness_diag_new(), 0);
+        assert_ptr_equal(NET_BUFFER_FIRST_MDL(nb), &front);
+        assert_int_equal(MmGetMdlByteCount(&front), sizeof(pad));
+        PMDL behind = c->freed == c->retreats ? &mdls[0] : c->freed == 0 && r2 ? r2 : r1;
+        assert_ptr_equal(front.Next, behind);
+        assert_int_equal(harness_chain_count(NET_BUFFER_FIRST_MDL(nb)), 2 + c->retreats - c->freed);
+        assert_int_equal(NET_BUFFER_DATA_OFFSET(nb), c->data_offset);
+        assert_int_equal(NET_BUFFER_DATA_LENGTH(nb), 64 + retreated - c->advance);
+        assert_ptr_equal(NET_BUFFER_CURRENT_MDL(nb), behind);
+        assert_int_equal(NET_BUFFER_CURRENT_MDL_OFFSET(nb), c->current_offset);
+        harness_assert_nb_consistent(nb);
+        ULONG tail = 64 - (c->advance > retreated ? c->advance - retreated : 0);
+        UCHAR got[64];
+        assert_int_equal(harness_nb_read(nb, NET_BUFFER_DATA_LENGTH(nb) - tail, tail, got), tail);
+        assert_memory_equal(got, buf + 64 - tail, tail);
+
+        NdisFreeNetBufferList(nbl);
+        assert_ptr_equal(front.Next, &mdls[0]); /* what was left of the retreat's went with the NBL */
+        assert_int_equal(harness_diag_new(), 0);
+        assert_int_equal(ndisbuf_outstanding_total(), outstanding - 1);
+        assert_caller_chain_intact(mdls, (struct chain)CHAIN(one));
+        harness_expect_no_report();
+    }
+    harness_free_nbl_pool(pool);
+}
+
+/*
+ * A handler's retreat MDL at the very front, the driver's MDL behind it,
+ * then the library's retreat MDL (the driver linked its MDL between the
+ * two retreats): the handler gets its own MDL only, the driver's is
+ * stepped over, the library's freed. Without a FreeMdlHandler the
+ * handler's MDL is kept (with a diagnostic) and the walk stops there.
+ */
+static void advance_frees_a_handler_mdl_in_front_of_a_driver_mdl_and_the_library_mdl_behind(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = harness_nb_pool(0);
+    MDL mdls[MAX_MDLS], front;
+    UCHAR pad[8];
+    PNET_BUFFER nb = nb_on_chain(pool, mdls, (struct chain)CHAIN(one), 0, 64);
+    ULONG64 outstanding = ndisbuf_outstanding_total();
+    harness_mdl_handlers_reset(0, 0);
+    assert_int_equal(NdisRetreatNetBufferDataStart(nb, 10, 0, NULL), NDIS_STATUS_SUCCESS);
+    PMDL library = NET_BUFFER_FIRST_MDL(nb);
+    link_driver_mdl_in_front(nb, &front, pad, sizeof(pad));
+    assert_int_equal(NdisRetreatNetBufferDataStart(nb, 14, 0, harness_allocate_mdl_handler), NDIS_STATUS_SUCCESS);
+    PMDL handler = NET_BUFFER_FIRST_MDL(nb);
+    assert_true(harness_mdl_from_handler(handler));
+    assert_ptr_equal(handler->Next, &front);
+    assert_ptr_equal(front.Next, library);
+    harness_diag_clear();
+
+    NdisAdvanceNetBufferDataStart(nb, 24, TRUE, NULL);
+    assert_true(harness_diag_contains("FreeMdlHandler"));
+    assert_ptr_equal(NET_BUFFER_FIRST_MDL(nb), handler);
+    assert_ptr_equal(front.Next, library);
+    assert_int_equal(NET_BUFFER_DATA_OFFSET(nb), 6 + 8 + 10);
+    harness_assert_nb_consistent(nb);
+
+    NdisAdvanceNetBufferDataStart(nb, 0, TRUE, harness_free_mdl_handler);
+    assert_int_equal(harness_mdl_handlers.frees, 1);
+    assert_int_equal(harness_mdl_handlers.foreign_frees, 0);
+    assert_int_equal(harness_mdl_handlers_live(), 0);
+    assert_int_equal(harness_diag_new(), 0);
+    assert_ptr_equal(NET_BUFFER_FIRST_MDL(nb), &front);
+    assert_ptr_equal(front.Next, &mdls[0]);
+    assert_int_equal(NET_BUFFER_DATA_OFFSET(nb), 8);
+    assert_int_equal(NET_BUFFER_DATA_LENGTH(nb), 64);
+    assert_int_equal(ndisbuf_outstanding_total(), outstanding);
+    harness_assert_nb_consistent(nb);
+    harness_assert_nb_data(nb, buf, 64);
+    NdisFreeNetBuffer(nb);
+    harness_expect_no_report();
+    harness_free_nb_pool(pool);
+}
+
 /* ------------------------------------------------------------ NBL versions */
 
 #define NBL_NBS 4
@@ -1032,6 +1228,55 @@ static void nbl_retreat_rollback_covers_an_nbl_of_many_nbs(void **state)
     harness_free_nb_pool(nb_pool);
 }
 
+/*
+ * Finding 1 of docs/fuzzing.md, the rollback side: an NBL retreat that fails
+ * on a later NB gives back only the MDL it allocated for the earlier ones,
+ * never the driver's MDL in front nor the older retreat MDL behind it.
+ */
+static void nbl_retreat_rollback_leaves_a_driver_mdl_and_older_retreat_mdls_alone(void **state)
+{
+    (void)state;
+    static const ULONG offset[NBL_NBS] = {0, 20, 0, 1};
+    struct nbl_fixture f;
+    nbl_fixture_init(&f, offset);
+    PNET_BUFFER nb = f.nb[0];
+    MDL front;
+    UCHAR pad[8];
+    assert_int_equal(NdisRetreatNetBufferDataStart(nb, 10, 0, NULL), NDIS_STATUS_SUCCESS);
+    PMDL older = NET_BUFFER_FIRST_MDL(nb);
+    link_driver_mdl_in_front(nb, &front, pad, sizeof(pad));
+    struct harness_nb_snapshot linked;
+    harness_nb_snapshot(nb, &linked);
+    ULONG64 outstanding = ndisbuf_outstanding_total();
+
+    /* NB 0 (8 bytes of back-fill) gets a handler MDL, NB 2 does not: all undone. */
+    harness_mdl_handlers_reset(2, 0);
+    assert_int_equal(NdisRetreatNetBufferListDataStart(f.nbl, 12, 0, harness_allocate_mdl_handler,
+                                                       harness_free_mdl_handler),
+                     NDIS_STATUS_RESOURCES);
+    assert_int_equal(harness_mdl_handlers.frees, 1);
+    assert_int_equal(harness_mdl_handlers.foreign_frees, 0);
+    harness_assert_nb_unchanged(nb, &linked);
+    assert_ptr_equal(front.Next, older);
+    assert_int_equal(ndisbuf_outstanding_total(), outstanding);
+
+    /* The same without a FreeMdlHandler, the library allocating: its MDL freed, the rest kept. */
+    const NDISBUF_FAULT_PLAN plan = {.Kinds = NDISBUF_FAULT_RETREAT, .FailNth = 2};
+    assert_int_equal(ndisbuf_fault_set(&plan), NDIS_STATUS_SUCCESS);
+    NDIS_STATUS status = NdisRetreatNetBufferListDataStart(f.nbl, 12, 0, NULL, NULL);
+    ndisbuf_fault_set(NULL);
+    assert_int_equal(status, NDIS_STATUS_RESOURCES);
+    harness_assert_nb_unchanged(nb, &linked);
+    assert_int_equal(ndisbuf_outstanding_total(), outstanding);
+
+    /* The driver takes its MDL off again; an advance frees the older retreat MDL. */
+    NET_BUFFER_FIRST_MDL(nb) = front.Next;
+    NET_BUFFER_DATA_OFFSET(nb) -= sizeof(pad);
+    NdisAdvanceNetBufferDataStart(nb, 10, TRUE, NULL);
+    nbl_fixture_assert_unchanged(&f);
+    nbl_fixture_fini(&f);
+}
+
 /* ------------------------------------------- NdisAdjustNetBufferCurrentMdl */
 
 static void adjust_current_mdl_follows_a_manual_data_offset_change(void **state)
@@ -1168,11 +1413,15 @@ int main(void)
         HARNESS_TEST(freeing_an_nb_releases_library_retreat_mdls_left_on_it),
         HARNESS_TEST(advance_keeps_handler_mdls_when_no_free_handler_is_given),
         HARNESS_TEST(freeing_an_nbl_releases_library_retreat_mdls_left_on_its_nb),
+        HARNESS_TEST(advance_with_free_mdl_never_takes_a_driver_mdl_linked_in_front_of_a_retreat_mdl),
+        HARNESS_TEST(advance_steps_over_a_driver_mdl_and_frees_the_retreat_mdls_behind_it),
+        HARNESS_TEST(advance_frees_a_handler_mdl_in_front_of_a_driver_mdl_and_the_library_mdl_behind),
         HARNESS_TEST(nbl_retreat_and_advance_apply_to_every_nb),
         HARNESS_TEST(nbl_retreat_that_fails_on_one_nb_puts_every_nb_back),
         HARNESS_TEST(nbl_retreat_without_handlers_allocates_and_advance_frees),
         HARNESS_TEST(nbl_advance_beyond_one_nbs_data_changes_no_nb),
         HARNESS_TEST(nbl_retreat_rollback_covers_an_nbl_of_many_nbs),
+        HARNESS_TEST(nbl_retreat_rollback_leaves_a_driver_mdl_and_older_retreat_mdls_alone),
         HARNESS_TEST(adjust_current_mdl_follows_a_manual_data_offset_change),
         HARNESS_TEST(physical_count_counts_pages_of_the_used_data_mdl_by_mdl),
         HARNESS_TEST(physical_count_follows_retreat_and_advance),
