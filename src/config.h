@@ -20,10 +20,15 @@
 #define NDISBUF_ARENA_MIN_BYTES (8ULL << 30)     /* 8 GiB */
 #define NDISBUF_SLOT_SHIFT 26                    /* 64 MiB slots */
 #define NDISBUF_SLOT_BYTES (1ULL << NDISBUF_SLOT_SHIFT)
-/* A pool reserves room for this many elements (at least one slot)... */
-#define NDISBUF_POOL_RESERVE_ELEMENTS 65536ULL
-/* ...but never more than this much address space. */
+/*
+ * A pool reserves room for this many elements (at least one slot), so that
+ * a million packets can be held from one pool...
+ */
+#define NDISBUF_POOL_RESERVE_ELEMENTS (1ULL << 20)
+/* ...but never more than this much address space... */
 #define NDISBUF_POOL_MAX_RESERVE_BYTES (4ULL << 30)
+/* ...nor more than this share of the arena, so that at least this many pools fit in it. */
+#define NDISBUF_ARENA_MIN_POOLS 256
 
 /* Growth: memory is committed in chunks that double from min to max. */
 #define NDISBUF_GROW_MIN_BYTES (64ULL << 10)

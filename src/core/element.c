@@ -93,6 +93,15 @@ void *elem_take(struct nbuf_pool *pool, void *alloc_site)
     return header;
 }
 
+void elem_take_failed(const struct nbuf_pool *pool, const char *fn)
+{
+    if (pool_full(pool->engine))
+        vf_diagnostic(fn, "the pool is full: all %llu elements its address reservation holds are allocated",
+                      (unsigned long long)pool_reserved_elements(pool->engine));
+    else
+        vf_diagnostic(fn, "out of memory: the pool could not grow");
+}
+
 void elem_give_back(struct elem_header *header)
 {
     struct nbuf_pool *pool = header->pool;

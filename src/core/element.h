@@ -269,6 +269,8 @@ struct elem_header *elem_checked(const void *obj, enum obj_kind want, const char
 bool elem_pool_matches(struct elem_header *h, const void *obj, NDIS_HANDLE claimed, const char *what,
                        const char *fn);
 void *elem_take(struct nbuf_pool *pool, void *alloc_site);
+/* The diagnostic for an elem_take that returned NULL: the pool full, or memory exhausted. */
+void elem_take_failed(const struct nbuf_pool *pool, const char *fn);
 /* Frees an element (at verifier level 2, into the quarantine first). */
 void elem_give_back(struct elem_header *header);
 /* The quarantine's way out: straight back to the pool. */

@@ -101,7 +101,7 @@ PNET_BUFFER nb_take(struct nbuf_pool *pool, void *site, const char *fn)
     }
     struct elem_header *h = elem_take(pool, site);
     if (NDISBUF_UNLIKELY(!h)) {
-        vf_diagnostic(fn, "out of memory: the pool could not grow");
+        elem_take_failed(pool, fn);
         return NULL;
     }
     PNET_BUFFER nb = elem_part(h, pool->layout.nb);

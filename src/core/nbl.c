@@ -58,7 +58,7 @@ NDISBUF_HOT_PATH PNET_BUFFER_LIST nbl_take(struct nbuf_pool *pool, USHORT contex
     }
     struct elem_header *h = elem_take(pool, site);
     if (NDISBUF_UNLIKELY(!h)) {
-        vf_diagnostic(fn, "out of memory: the pool could not grow");
+        elem_take_failed(pool, fn);
         return NULL;
     }
     PNET_BUFFER_LIST nbl = nbl_setup(pool, h, context_size, context_backfill);

@@ -76,6 +76,11 @@ static int run_is_free(uint32_t first, uint32_t nslots)
     return 1;
 }
 
+size_t arena_size_locked(void)
+{
+    return arena_reserve_locked() == 0 ? arena_bytes : 0;
+}
+
 long arena_claim_locked(uint32_t nslots, struct pool *owner, char **base)
 {
     if (arena_reserve_locked() != 0 || nslots == 0 || nslots > arena_slots)

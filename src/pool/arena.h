@@ -25,6 +25,8 @@ extern pthread_mutex_t arena_lock;
  * cannot be reserved. Call with arena_lock held.
  */
 long arena_claim_locked(uint32_t nslots, struct pool *owner, char **base);
+/* The arena's size in bytes (reserving it at first use), 0 when it cannot be reserved. arena_lock held. */
+size_t arena_size_locked(void);
 /* Gives the slots back and drops their memory. Call with arena_lock held. */
 void arena_release_locked(uint32_t first, uint32_t nslots);
 /* Published once the arena is reserved (release/acquire); read by arena_owner. */

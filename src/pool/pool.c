@@ -89,11 +89,15 @@ static int pool_grow_locked(struct pool *pool)
 
 /* ------------------------------------------------------------ create/destroy */
 
-static size_t pool_reservation(size_t stride)
+/* Address space for a pool of stride-byte elements; call with arena_lock held. */
+static size_t pool_reservation_locked(size_t stride)
 {
     size_t want = stride * NDISBUF_POOL_RESERVE_ELEMENTS;
+    size_t share = arena_size_locked() / NDISBUF_ARENA_MIN_POOLS;
     if (want > NDISBUF_POOL_MAX_RESERVE_BYTES)
         want = NDISBUF_POOL_MAX_RESERVE_BYTES;
+    if (want > share)
+        want = share;
     if (want < stride)
         want = stride;
     return round_up(want, NDISBUF_SLOT_BYTES);
@@ -109,14 +113,15 @@ struct pool *pool_create(const struct pool_config *config)
     pool->reciprocal = UINT64_MAX / stride + 1;
     pool->user = config->user;
     pool->init = config->init;
-    pool->reserve_bytes = pool_reservation(stride);
-    pool->nslots = (uint32_t)(pool->reserve_bytes >> NDISBUF_SLOT_SHIFT);
+
     pool->next_grow_bytes = round_up(stride * 16 > NDISBUF_GROW_MIN_BYTES ? stride * 16
                                                                           : NDISBUF_GROW_MIN_BYTES,
                                      4096);
     pthread_mutex_init(&pool->lock, NULL);
 
     pthread_mutex_lock(&arena_lock);
+    pool->reserve_bytes = pool_reservation_locked(stride);
+    pool->nslots = (uint32_t)(pool->reserve_bytes >> NDISBUF_SLOT_SHIFT);
     long id = arena_claim_locked(pool->nslots, pool, &pool->base);
     if (id >= 0) {
         pool->id = (uint32_t)id;
@@ -338,6 +343,16 @@ void *pool_user(const struct pool *pool)
 size_t pool_stride(const struct pool *pool)
 {
     return pool->stride;
+}
+
+bool pool_full(const struct pool *pool)
+{
+    return (__atomic_load_n(&pool->capacity, __ATOMIC_ACQUIRE) + 1) * pool->stride > pool->reserve_bytes;
+}
+
+uint64_t pool_reserved_elements(const struct pool *pool)
+{
+    return pool->reserve_bytes / pool->stride;
 }
 
 uint64_t pool_capacity(const struct pool *pool)

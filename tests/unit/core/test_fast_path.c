@@ -9,6 +9,7 @@
  * built, and the contract of ndisbuf_nbl_alloc_bulk / free_bulk /
  * free_chain: all or nothing, linked in array order, per-NBL checks.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -161,6 +162,27 @@ static void nbl_and_nb_on_a_two_mdl_chain_takes_the_careful_path_and_locates_cur
     NdisFreeNetBufferListPool(pool);
 }
 
+/* Regression: a pool used to stop at 65536 elements ("could not grow"), far short of a million packets held. */
+static void one_pool_holds_far_more_than_65536_nbls(void **state)
+{
+    (void)state;
+    enum { HELD = 200000 };
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 0);
+    PNET_BUFFER_LIST *held = malloc(HELD * sizeof(*held));
+    assert_non_null(held);
+    for (ULONG i = 0; i < HELD; i++) {
+        held[i] = NdisAllocateNetBufferList(pool, 0, 0);
+        assert_non_null(held[i]);
+    }
+    NDISBUF_POOL_STATS stats;
+    assert_int_equal(ndisbuf_pool_get_stats(pool, &stats), NDIS_STATUS_SUCCESS);
+    assert_int_equal(stats.Outstanding, HELD);
+    for (ULONG i = 0; i < HELD; i++)
+        NdisFreeNetBufferList(held[i]);
+    free(held);
+    NdisFreeNetBufferListPool(pool);
+}
+
 /* --------------------------------------------------------------- bulk */
 
 static void alloc_bulk_links_the_nbls_in_array_order_each_fresh(void **state)
@@ -283,6 +305,7 @@ int main(void)
         T(fast_free_refuses_an_interior_pointer),
         T(data_mdl_a_driver_changed_is_rebuilt_before_reuse),
         T(nbl_and_nb_on_a_two_mdl_chain_takes_the_careful_path_and_locates_current_mdl),
+        T(one_pool_holds_far_more_than_65536_nbls),
         T(alloc_bulk_links_the_nbls_in_array_order_each_fresh),
         T(alloc_bulk_is_all_or_nothing_when_an_allocation_fails),
         T(alloc_bulk_refuses_bad_arguments_and_touches_nothing),
