@@ -22,7 +22,7 @@ static inline bool nbl_alloc_bulk_fast(struct nbuf_pool *pool, USHORT context_si
         return false;
     PNET_BUFFER_LIST next = NULL;
     for (ULONG i = count; i-- > 0;) {
-        PNET_BUFFER_LIST nbl = nbl_setup(pool, taken[i], context_size, context_backfill); /* cannot fail: fits */
+        PNET_BUFFER_LIST nbl = nbl_setup_fitting(pool, taken[i], context_size, context_backfill);
         nbl->Next = next;
         out[i] = next = nbl;
     }

@@ -284,7 +284,7 @@ static inline PNET_BUFFER_LIST clone_fast(PNET_BUFFER_LIST parent, struct nbuf_p
             elem_release(mdl_pool, mh);
         return NULL;
     }
-    PNET_BUFFER_LIST nbl = nbl_setup(pool, h, 0, 0);
+    PNET_BUFFER_LIST nbl = nbl_setup_fitting(pool, h, 0, 0);
     h->derived = flags ? DERIVED_CLONE_ORIGINAL_MDLS : DERIVED_CLONE;
     h->derived_delta = 0;
     nbl->Context = NULL; /* a child has no context, whatever its pool gives */

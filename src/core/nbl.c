@@ -91,7 +91,7 @@ NDISBUF_HOT_PATH PNET_BUFFER_LIST NdisAllocateNetBufferList(NDIS_HANDLE PoolHand
     struct elem_header *h;
     if (nbl_fast_allowed(pool, ContextSize, ContextBackFill) &&
         NDISBUF_LIKELY((h = elem_take_cached(pool, __builtin_return_address(0))) != NULL))
-        return nbl_setup(pool, h, ContextSize, ContextBackFill); /* cannot fail: the context fits */
+        return nbl_setup_fitting(pool, h, ContextSize, ContextBackFill);
     return nbl_alloc_careful(PoolHandle, ContextSize, ContextBackFill, __builtin_return_address(0),
                              "NdisAllocateNetBufferList");
 }
@@ -130,7 +130,7 @@ NDISBUF_HOT_PATH PNET_BUFFER_LIST NdisAllocateNetBufferAndNetBufferList(NDIS_HAN
         NDISBUF_LIKELY(MdlChain ? !MdlChain->Next && (ULONG64)DataOffset + DataLength <= MdlChain->ByteCount
                                 : !DataOffset && !DataLength) &&
         NDISBUF_LIKELY((h = elem_take_cached(pool, __builtin_return_address(0))) != NULL)) {
-        PNET_BUFFER_LIST nbl = nbl_setup(pool, h, ContextSize, ContextBackFill); /* cannot fail: the context fits */
+        PNET_BUFFER_LIST nbl = nbl_setup_fitting(pool, h, ContextSize, ContextBackFill);
         PNET_BUFFER nb = nbl->FirstNetBuffer;
         nb->MdlChain = nb->CurrentMdl = MdlChain;
         nb->DataOffset = nb->CurrentMdlOffset = DataOffset;

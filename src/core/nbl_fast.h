@@ -18,11 +18,12 @@ PNET_BUFFER_LIST_CONTEXT nbl_context_block_alloc(struct elem_header *h, size_t t
  * Gives the NBL its allocation-time context: the used part is the last
  * `size` bytes of the block, with at least `backfill` unused bytes before it.
  */
-static inline bool nbl_context_init(PNET_BUFFER_LIST nbl, struct elem_header *h, const struct elem_layout *l,
-                                    USHORT size, USHORT backfill)
+static inline __attribute__((always_inline)) bool nbl_context_init(PNET_BUFFER_LIST nbl, struct elem_header *h,
+                                                                    const struct elem_layout *l, USHORT size,
+                                                                    USHORT backfill, bool fits)
 {
     PNET_BUFFER_LIST_CONTEXT block;
-    if (NDISBUF_LIKELY((ULONG)size + backfill <= l->context_size)) {
+    if (fits || NDISBUF_LIKELY((ULONG)size + backfill <= l->context_size)) {
         if (!l->context_size)
             return true; /* no context at all */
         block = elem_part(h, l->context);
@@ -43,9 +44,9 @@ static inline bool nbl_context_init(PNET_BUFFER_LIST nbl, struct elem_header *h,
  * allocation-time context. NULL only when a separate context block could
  * not be had (the element is then still the caller's to give back).
  */
-static inline __attribute__((always_inline)) PNET_BUFFER_LIST nbl_setup(struct nbuf_pool *pool,
-                                                                         struct elem_header *h, USHORT context_size,
-                                                                         USHORT context_backfill)
+static inline __attribute__((always_inline)) PNET_BUFFER_LIST nbl_lay_out(struct nbuf_pool *pool,
+                                                                           struct elem_header *h, USHORT context_size,
+                                                                           USHORT context_backfill, bool fits)
 {
     const struct elem_layout *l = &pool->layout;
     PNET_BUFFER_LIST nbl = elem_part(h, l->nbl);
@@ -57,7 +58,7 @@ static inline __attribute__((always_inline)) PNET_BUFFER_LIST nbl_setup(struct n
     nbl->NdisPoolHandle = pool;
     if (pool->protocol_id)
         NdisSetNetBufferListProtocolId(nbl, pool->protocol_id);
-    if (NDISBUF_UNLIKELY(!nbl_context_init(nbl, h, l, context_size, context_backfill)))
+    if (NDISBUF_UNLIKELY(!nbl_context_init(nbl, h, l, context_size, context_backfill, fits)))
         return NULL;
     if (l->nb) {
         PNET_BUFFER nb = elem_part(h, l->nb);
@@ -69,6 +70,23 @@ static inline __attribute__((always_inline)) PNET_BUFFER_LIST nbl_setup(struct n
             nb_attach_own_data(nb, h);
     }
     return nbl;
+}
+
+/* nbl_lay_out for any request (a context block is allocated when the element's is too small). */
+static inline __attribute__((always_inline)) PNET_BUFFER_LIST nbl_setup(struct nbuf_pool *pool,
+                                                                         struct elem_header *h, USHORT context_size,
+                                                                         USHORT context_backfill)
+{
+    return nbl_lay_out(pool, h, context_size, context_backfill, false);
+}
+
+/* nbl_lay_out for a request known to fit the element's context block (the fast paths): cannot fail. */
+static inline __attribute__((always_inline)) PNET_BUFFER_LIST nbl_setup_fitting(struct nbuf_pool *pool,
+                                                                                 struct elem_header *h,
+                                                                                 USHORT context_size,
+                                                                                 USHORT context_backfill)
+{
+    return nbl_lay_out(pool, h, context_size, context_backfill, true);
 }
 
 /*
