@@ -8,11 +8,12 @@
 #   make test-asan       the same under ASan+UBSan (build-asan/)
 #   make test-tsan       the same under TSan (build-tsan/)
 #   make test-verifier   the unit tests again with NBL tracking on (NDISBUF_VERIFIER=1)
-#   make bench           build and run every benchmark (DPDK peer if available)
+#   make bench           every benchmark, one summary table (BENCH_QUICK=1: brief)
 #   make install PREFIX=/usr/local
 #   make consumer-check  install into build/stage, build tests/consumer against it
 #   make fuzz-smoke      libFuzzer harnesses (build-fuzz/, clang), 60 s each on fuzz/corpus
 #   make fuzz FUZZ_SECONDS=1800   long runs; new inputs under FUZZ_WORK (docs/fuzzing.md)
+#   make docs            API reference (Doxygen) in build/docs/html; checks man/ndisbuf.1
 #   make clean
 #
 # CI=true turns warnings into errors (-DNDISBUF_WERROR=ON).
@@ -29,6 +30,7 @@ JOBS       ?= 2
 DEPS       ?= cmake gcc make pkg-config libcmocka-dev libpcap-dev
 FUZZ_BUILD ?= build-fuzz
 FUZZ_DEPS  ?= cmake clang libclang-rt-dev make pkg-config libpcap-dev
+DOCS_DEPS  ?= doxygen graphviz groff-base
 FUZZ_SECONDS ?= 1800
 FUZZ_SMOKE_SECONDS ?= 60
 FUZZ_JOBS  ?= 1
@@ -56,11 +58,11 @@ define ctest
 	         { print; fflush() } END { if (s != "") print s }'
 endef
 
-.PHONY: build demo test test-asan test-tsan test-verifier bench install consumer-check deps clean help
+.PHONY: build demo test test-asan test-tsan test-verifier bench install consumer-check docs deps clean help
 .PHONY: fuzz-build fuzz-smoke fuzz fuzz-merge fuzz-seeds
 
 help:
-	@sed -n '3,17p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,18p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	scripts/deps.sh $(DEPS)
@@ -90,15 +92,13 @@ test-verifier: build
 	NDISBUF_VERIFIER=1 $(call ctest,$(BUILD))
 
 # DPDK is optional: install it when we can, carry on without it otherwise.
+# bench/run.sh runs them all (callgrind counts too when valgrind is there),
+# prints the summary table and writes it to $(BUILD)/bench/summary.md.
 bench: deps
 	scripts/deps.sh libdpdk-dev || echo "make bench: no libdpdk-dev, benchmarks run without the DPDK peer"
 	$(call configure,$(BUILD),RelWithDebInfo,-DNDISBUF_SANITIZE=)
 	cmake --build $(BUILD) --target bench -j$(JOBS)
-	for b in $(BUILD)/bench/bench_*; do \
-	    [ -x "$$b" ] || continue; \
-	    echo "=== $$b"; \
-	    "$$b"; \
-	done
+	bench/run.sh $(BUILD)
 
 install: deps
 	$(call configure,$(BUILD),RelWithDebInfo,-DNDISBUF_SANITIZE= -DCMAKE_INSTALL_PREFIX=$(abspath $(PREFIX)))
@@ -108,6 +108,12 @@ consumer-check: build
 	rm -rf $(BUILD)/stage $(BUILD)/consumer
 	cmake --install $(BUILD) --prefix $(CURDIR)/$(BUILD)/stage
 	tests/consumer/check.sh $(CURDIR)/$(BUILD)/stage $(CURDIR)/$(BUILD)/consumer
+
+# The API reference (docs/Doxyfile; fails on any warning about a header) and
+# a groff check of the man page: scripts/docs.sh.
+docs:
+	scripts/deps.sh $(DOCS_DEPS)
+	scripts/docs.sh $(BUILD)/docs
 
 # The libFuzzer harnesses need clang: a build tree of their own, only the
 # `fuzz` target (the harnesses and fuzz_seeds). fuzz-smoke fails on any finding;

@@ -23,6 +23,17 @@
 #include "ndis/oid.h"
 #include "ndis/driver.h"
 #include "ndis/ndis5.h"
+#include "ndis/ntstatus.h"
+#include "ndis/debug.h"
+#include "ndis/list.h"
+#include "ndis/sync.h"
+#include "ndis/event.h"
+#include "ndis/roles.h"
+#include "ndis/version.h"
+#include "ndis/io.h"
+#include "ndis/config.h"
+#include "ndis/work.h"
+#include "ndis/optional.h"
 #include "ndisbuf.h"
 
 #endif /* NDISBUF_NDIS_H */

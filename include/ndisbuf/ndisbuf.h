@@ -497,6 +497,33 @@ NDISBUF_API NDIS_STATUS ndisbuf_fault_pause_storm_start(NDIS_HANDLE Adapter, ULO
                                                         ULONG Seed);
 NDISBUF_API ULONG64 ndisbuf_fault_pause_storm_stop(void);
 
+/* ---- control devices (NdisRegisterDeviceEx; ndis/io.h) ---- */
+
+struct _DEVICE_OBJECT;
+struct _FILE_OBJECT;
+/*
+ * Plays the I/O manager for a test: builds an IRP with one stack location
+ * for MajorFunction (IRP_MJ_CREATE, _CLEANUP, _CLOSE, _READ, _WRITE,
+ * _DEVICE_CONTROL with IoControlCode, ...), calls the dispatch routine the
+ * device registered and, if it returns STATUS_PENDING, waits for
+ * IoCompleteRequest. Buffer is the request's data both ways: the
+ * SystemBuffer (buffered I/O and METHOD_BUFFERED), an MDL over it for
+ * direct I/O, UserBuffer for METHOD_NEITHER; InputBufferLength and
+ * OutputBufferLength become the stack location's lengths (Read.Length is
+ * the output length, Write.Length the input length). FileObject stands for
+ * an open handle and carries FsContext between calls (a zeroed FILE_OBJECT
+ * the caller keeps from IRP_MJ_CREATE to IRP_MJ_CLOSE); NULL gives a
+ * temporary one. Returns what the dispatch routine returned (after a
+ * STATUS_PENDING: the IRP's final IoStatus.Status) and stores
+ * IoStatus.Information in *Information when not NULL; a device not from
+ * NdisRegisterDeviceEx, or no dispatch routine for MajorFunction, gives
+ * STATUS_INVALID_DEVICE_REQUEST (0xC0000010) without a call.
+ */
+NDISBUF_API LONG ndisbuf_device_request(struct _DEVICE_OBJECT *DeviceObject, struct _FILE_OBJECT *FileObject,
+                                        UCHAR MajorFunction, ULONG IoControlCode, PVOID Buffer,
+                                        ULONG InputBufferLength, ULONG OutputBufferLength,
+                                        ULONG_PTR *Information);
+
 /* The library version, "0.1.0". */
 NDISBUF_API const char *ndisbuf_version(void);
 

@@ -129,6 +129,21 @@ typedef PHYSICAL_ADDRESS NDIS_PHYSICAL_ADDRESS, *PNDIS_PHYSICAL_ADDRESS;
 #define NdisZeroMemory(Destination, Length) RtlZeroMemory(Destination, Length)
 #define NdisFillMemory(Destination, Length, Fill) RtlFillMemory(Destination, Length, Fill)
 #define NdisEqualMemory(Source1, Source2, Length) RtlEqualMemory(Source1, Source2, Length)
+#define RtlSecureZeroMemory(Destination, Length) \
+    ((PVOID)memset((Destination), 0, (Length))) /* no dead-store concern in a test build */
+#define NdisMoveMappedMemory(Destination, Source, Length) RtlCopyMemory(Destination, Source, Length)
+#define NdisZeroMappedMemory(Destination, Length) RtlZeroMemory(Destination, Length)
+
+/* RtlCompareMemory: how many leading bytes of the two blocks are equal. */
+static inline SIZE_T RtlCompareMemory(const VOID *Source1, const VOID *Source2, SIZE_T Length)
+{
+    const UCHAR *a = (const UCHAR *)Source1, *b = (const UCHAR *)Source2;
+    SIZE_T i = 0;
+
+    while (i < Length && a[i] == b[i])
+        i++;
+    return i;
+}
 
 /* ---- paging (user mode still describes memory in 4 KiB pages) ---- */
 #define PAGE_SIZE 0x1000UL
@@ -168,6 +183,9 @@ typedef enum _MM_PAGE_PRIORITY {
     NormalPagePriority = 16,
     HighPagePriority = 32
 } MM_PAGE_PRIORITY;
+/* Flags OR-ed into that priority (Windows 8 and later); accepted, no effect here. */
+#define MdlMappingNoWrite 0x80000000
+#define MdlMappingNoExecute 0x40000000
 
 /* Pool types as accepted by the allocation calls that take one. */
 typedef enum _POOL_TYPE {

@@ -558,6 +558,14 @@ NDISBUF_API PVOID NdisAllocateMemoryWithTagPriority(NDIS_HANDLE NdisHandle, UINT
  */
 NDISBUF_API VOID NdisFreeMemory(PVOID VirtualAddress, UINT Length, UINT MemoryFlags);
 
+/*
+ * NdisFreeMemoryWithTagPriority: releases memory from
+ * NdisAllocateMemoryWithTagPriority, as NdisFreeMemory(VirtualAddress, 0, 0)
+ * does, with the same verifier checks. NdisHandle and Tag are accepted and
+ * not compared with the allocation's (src/compat/memory.c).
+ */
+NDISBUF_API VOID NdisFreeMemoryWithTagPriority(NDIS_HANDLE NdisHandle, PVOID VirtualAddress, ULONG Tag);
+
 /* ====================================================================== */
 /* NDIS 5.1 protocol drivers, run over the NDIS 6 binding stack           */
 /* ====================================================================== */

@@ -3,92 +3,26 @@
  * Basic WDK and interface types the driver-model headers need beyond
  * base.h: counted 16-bit strings, GUID, opaque kernel objects reached only
  * by pointer, the network-interface identifiers (NET_LUID, NET_IFINDEX and
- * the NET_IF_* enumerations) and the SAL annotations driver code is
- * written with.
+ * the NET_IF_* enumerations).
  *
  * Strings: Windows' WCHAR is 16 bits, so WCHAR here is uint16_t and not
- * wchar_t (32 bits on Linux). A wide literal L"..." therefore does not fit a
- * PWSTR; use u"..." (char16_t, 16 bits) instead, as NDIS_STRING_CONST and
- * RTL_CONSTANT_STRING below expect.
+ * wchar_t (32 bits on Linux by default). A wide literal L"..." fits a PWSTR
+ * only under -fshort-wchar, which the installed package passes to its
+ * consumers (docs/wdk-compat.md); u"..." (char16_t, 16 bits) works with or
+ * without it. NDIS_STRING_CONST and RTL_CONSTANT_STRING take either.
  *
- * SAL: the annotations carry no meaning for GCC; they are defined empty
- * (only when nobody defined them first) so that code written with them, the
- * way Microsoft's samples are, compiles unchanged.
+ * SAL: the annotations driver code is written with come from sal.h (all of
+ * them, as no-ops); the IRQL names (PASSIVE_LEVEL, DISPATCH_LEVEL) from
+ * sync.h.
  */
 #ifndef NDISBUF_NDIS_TYPES_H
 #define NDISBUF_NDIS_TYPES_H
 
 #include "base.h"
+#include "sal.h"
 
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-/* ---- SAL annotations (no-ops) ---- */
-#ifndef _In_
-#define _In_
-#endif
-#ifndef _In_opt_
-#define _In_opt_
-#endif
-#ifndef _Out_
-#define _Out_
-#endif
-#ifndef _Out_opt_
-#define _Out_opt_
-#endif
-#ifndef _Inout_
-#define _Inout_
-#endif
-#ifndef _Inout_opt_
-#define _Inout_opt_
-#endif
-#ifndef _In_reads_bytes_
-#define _In_reads_bytes_(size)
-#endif
-#ifndef _Out_writes_bytes_
-#define _Out_writes_bytes_(size)
-#endif
-#ifndef _Outptr_
-#define _Outptr_
-#endif
-#ifndef _Use_decl_annotations_
-#define _Use_decl_annotations_
-#endif
-#ifndef _Must_inspect_result_
-#define _Must_inspect_result_
-#endif
-#ifndef _Success_
-#define _Success_(expr)
-#endif
-#ifndef _When_
-#define _When_(expr, annotations)
-#endif
-#ifndef _Function_class_
-#define _Function_class_(name)
-#endif
-#ifndef _IRQL_requires_
-#define _IRQL_requires_(irql)
-#endif
-#ifndef _IRQL_requires_max_
-#define _IRQL_requires_max_(irql)
-#endif
-#ifndef _IRQL_requires_same_
-#define _IRQL_requires_same_
-#endif
-#ifndef __drv_aliasesMem
-#define __drv_aliasesMem
-#endif
-
-/* IRQL names used in annotations and by some driver code. */
-#ifndef PASSIVE_LEVEL
-#define PASSIVE_LEVEL 0
-#endif
-#ifndef APC_LEVEL
-#define APC_LEVEL 1
-#endif
-#ifndef DISPATCH_LEVEL
-#define DISPATCH_LEVEL 2
 #endif
 
 /* ---- 16-bit characters and counted strings ---- */
