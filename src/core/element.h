@@ -98,6 +98,7 @@ struct nbuf_pool {
     struct elem_layout layout;
     struct pool *engine;
     size_t body_bytes;            /* bytes of an element after its header (poisoned while free) */
+    ULONG data_backfill;          /* DataOffset a fresh NB of a pool with data starts at (ndisbuf extension) */
     struct nbuf_pool *live_next;  /* registry of live pools (pools.c) */
     struct nbuf_pool *live_prev;
 };
@@ -336,12 +337,16 @@ void pools_for_each_live(void (*fn)(struct nbuf_pool *pool, void *ctx), void *ct
 /* nb.c: one place that points an NB at an MDL chain */
 bool nb_chain_fits(PMDL chain, ULONG offset, SIZE_T length, const char *function);
 void nb_attach_chain(PNET_BUFFER nb, PMDL chain, ULONG offset, SIZE_T length);
-/* Points a just-zeroed NB of an element with data at all of that data (its MDL is kept built while free). */
+/*
+ * Points a just-zeroed NB of an element with data at that data (its MDL is
+ * kept built while free): all of it, less the pool's data back-fill in front.
+ */
 static inline void nb_attach_own_data(PNET_BUFFER nb, struct elem_header *h)
 {
-    const struct elem_layout *l = &h->pool->layout;
-    nb->MdlChain = nb->CurrentMdl = elem_part(h, l->mdl);
-    nb->DataLength = l->data_size;
+    const struct nbuf_pool *pool = h->pool;
+    nb->MdlChain = nb->CurrentMdl = elem_part(h, pool->layout.mdl);
+    nb->DataOffset = nb->CurrentMdlOffset = pool->data_backfill;
+    nb->DataLength = pool->layout.data_size - pool->data_backfill;
 }
 void nb_relocate_current(PNET_BUFFER nb);
 

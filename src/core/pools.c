@@ -445,6 +445,23 @@ VOID NdisFreeNetBufferPool(NDIS_HANDLE PoolHandle)
     pool_free_checked(PoolHandle, NBUF_POOL_NB, "NdisFreeNetBufferPool");
 }
 
+/* ------------------------------------------------------ data back-fill */
+
+NDIS_STATUS ndisbuf_nbl_pool_set_data_backfill(NDIS_HANDLE PoolHandle, ULONG DataBackFill)
+{
+    const char *fn = "ndisbuf_nbl_pool_set_data_backfill";
+    struct nbuf_pool *pool = pools_checked(PoolHandle, NBUF_POOL_NBL, fn);
+    if (!pool)
+        return NDIS_STATUS_INVALID_PARAMETER;
+    if (!pool->layout.data_size || DataBackFill > pool->layout.data_size) {
+        vf_diagnostic(fn, "DataBackFill %u needs a pool with fAllocateNetBuffer and a DataSize of at least as much "
+                          "(this one has DataSize %u)", DataBackFill, pool->layout.data_size);
+        return NDIS_STATUS_INVALID_PARAMETER;
+    }
+    __atomic_store_n(&pool->data_backfill, DataBackFill, __ATOMIC_RELAXED);
+    return NDIS_STATUS_SUCCESS;
+}
+
 /* ----------------------------------------------------------------- stats */
 
 NDIS_STATUS ndisbuf_pool_get_stats(NDIS_HANDLE PoolHandle, NDISBUF_POOL_STATS *Stats)

@@ -183,6 +183,54 @@ static void one_pool_holds_far_more_than_65536_nbls(void **state)
     NdisFreeNetBufferListPool(pool);
 }
 
+/* ---------------------------------------------------- data back-fill */
+
+static void pool_data_backfill_gives_fresh_nbls_header_room_a_retreat_uses_in_place(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 2048);
+    assert_int_equal(ndisbuf_nbl_pool_set_data_backfill(pool, 128), NDIS_STATUS_SUCCESS);
+    for (int round = 0; round < 2; round++) { /* a fresh element, then a reused one */
+        PNET_BUFFER_LIST nbl = NdisAllocateNetBufferList(pool, 0, 0);
+        PNET_BUFFER nb = NET_BUFFER_LIST_FIRST_NB(nbl);
+        PMDL mdl = NET_BUFFER_FIRST_MDL(nb);
+        assert_int_equal(NET_BUFFER_DATA_OFFSET(nb), 128);
+        assert_int_equal(NET_BUFFER_CURRENT_MDL_OFFSET(nb), 128);
+        assert_int_equal(NET_BUFFER_DATA_LENGTH(nb), 2048 - 128);
+        assert_int_equal(NdisRetreatNetBufferDataStart(nb, 14, 0, NULL), NDIS_STATUS_SUCCESS);
+        assert_ptr_equal(NET_BUFFER_FIRST_MDL(nb), mdl); /* no MDL added */
+        assert_int_equal(NET_BUFFER_DATA_OFFSET(nb), 114);
+        PUCHAR header = NdisGetDataBuffer(nb, 14, NULL, 1, 0);
+        assert_ptr_equal(header, (PUCHAR)MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority) + 114);
+        NdisFreeNetBufferList(nbl);
+    }
+    assert_int_equal(ndisbuf_nbl_pool_set_data_backfill(pool, 0), NDIS_STATUS_SUCCESS);
+    PNET_BUFFER_LIST nbl = NdisAllocateNetBufferList(pool, 0, 0);
+    assert_int_equal(NET_BUFFER_DATA_OFFSET(NET_BUFFER_LIST_FIRST_NB(nbl)), 0);
+    assert_int_equal(NET_BUFFER_DATA_LENGTH(NET_BUFFER_LIST_FIRST_NB(nbl)), 2048);
+    NdisFreeNetBufferList(nbl);
+    harness_expect_no_report();
+    NdisFreeNetBufferListPool(pool);
+}
+
+static void pool_data_backfill_refuses_pools_without_data_and_too_much(void **state)
+{
+    (void)state;
+    NDIS_HANDLE no_data = pool_new(TRUE, 0, 0);
+    NDIS_HANDLE data = pool_new(TRUE, 0, 256);
+    assert_int_equal(ndisbuf_nbl_pool_set_data_backfill(no_data, 64), NDIS_STATUS_INVALID_PARAMETER);
+    assert_true(harness_diag_contains("DataSize"));
+    assert_int_equal(ndisbuf_nbl_pool_set_data_backfill(data, 257), NDIS_STATUS_INVALID_PARAMETER);
+    assert_true(harness_diag_contains("DataBackFill 257"));
+    assert_int_equal(ndisbuf_nbl_pool_set_data_backfill(NULL, 64), NDIS_STATUS_INVALID_PARAMETER);
+    assert_true(harness_diag_contains("PoolHandle"));
+    PNET_BUFFER_LIST nbl = NdisAllocateNetBufferList(data, 0, 0);
+    assert_int_equal(NET_BUFFER_DATA_OFFSET(NET_BUFFER_LIST_FIRST_NB(nbl)), 0); /* unchanged */
+    NdisFreeNetBufferList(nbl);
+    NdisFreeNetBufferListPool(data);
+    NdisFreeNetBufferListPool(no_data);
+}
+
 /* --------------------------------------------------------------- bulk */
 
 static void alloc_bulk_links_the_nbls_in_array_order_each_fresh(void **state)
@@ -306,6 +354,8 @@ int main(void)
         T(data_mdl_a_driver_changed_is_rebuilt_before_reuse),
         T(nbl_and_nb_on_a_two_mdl_chain_takes_the_careful_path_and_locates_current_mdl),
         T(one_pool_holds_far_more_than_65536_nbls),
+        T(pool_data_backfill_gives_fresh_nbls_header_room_a_retreat_uses_in_place),
+        T(pool_data_backfill_refuses_pools_without_data_and_too_much),
         T(alloc_bulk_links_the_nbls_in_array_order_each_fresh),
         T(alloc_bulk_is_all_or_nothing_when_an_allocation_fails),
         T(alloc_bulk_refuses_bad_arguments_and_touches_nothing),
