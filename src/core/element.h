@@ -202,7 +202,7 @@ static inline bool elem_take_cached_many(struct nbuf_pool *pool, struct elem_hea
 }
 
 /* Returns a live element to its pool at once (no quarantine: the caller is on a fast path). */
-static inline void elem_release(struct nbuf_pool *pool, struct elem_header *header)
+static inline __attribute__((always_inline)) void elem_release(struct nbuf_pool *pool, struct elem_header *header)
 {
     __atomic_store_n(&header->state, ELEM_FREE, __ATOMIC_RELAXED);
     elem_data_mdl_restore(pool, header);

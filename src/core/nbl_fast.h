@@ -110,7 +110,7 @@ static inline bool nbl_fast_allowed(const struct nbuf_pool *pool, USHORT context
  * injection off. Anything else returns false untouched, and the careful
  * path decides and reports.
  */
-static inline bool nbl_free_fast(PNET_BUFFER_LIST nbl)
+static inline __attribute__((always_inline)) bool nbl_free_fast(PNET_BUFFER_LIST nbl)
 {
     if (NDISBUF_UNLIKELY(vf_careful()))
         return false;
