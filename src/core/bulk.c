@@ -63,7 +63,7 @@ NDISBUF_HOT_PATH NDIS_STATUS ndisbuf_nbl_alloc_bulk(NDIS_HANDLE PoolHandle, USHO
     return NDIS_STATUS_SUCCESS;
 }
 
-ULONG ndisbuf_nbl_free_bulk(PNET_BUFFER_LIST *NetBufferLists, ULONG Count)
+NDISBUF_HOT_PATH ULONG ndisbuf_nbl_free_bulk(PNET_BUFFER_LIST *NetBufferLists, ULONG Count)
 {
     if (!NetBufferLists && Count) {
         vf_diagnostic("ndisbuf_nbl_free_bulk", "NetBufferLists is NULL with Count %u", Count);

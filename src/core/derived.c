@@ -265,7 +265,7 @@ static bool clone_nb(struct derive *d, PNET_BUFFER nb, PNET_BUFFER src, bool ori
  * injection off, elements in this thread's magazines. The child is what the
  * careful path would build; NULL means "take the careful path".
  */
-static inline PNET_BUFFER_LIST clone_fast(PNET_BUFFER_LIST parent, struct nbuf_pool *pool, ULONG flags, void *site)
+static inline __attribute__((always_inline)) PNET_BUFFER_LIST clone_fast(PNET_BUFFER_LIST parent, struct nbuf_pool *pool, ULONG flags, void *site)
 {
     if (!nbl_fast_allowed(pool, 0, 0) || !pool->allocate_nb || pool->layout.data_size || flags > NDIS_CLONE_FLAGS_USE_ORIGINAL_MDLS ||
         !elem_live_nbl(parent))
@@ -505,7 +505,7 @@ static void derived_free(PNET_BUFFER_LIST nbl, enum derive_kind family, ULONG fl
  * parent's, nothing added by the driver); false when anything differs, for
  * the careful path to decide and report.
  */
-static inline bool clone_free_fast(PNET_BUFFER_LIST nbl, ULONG flags)
+static inline __attribute__((always_inline)) bool clone_free_fast(PNET_BUFFER_LIST nbl, ULONG flags)
 {
     if (vf_careful())
         return false;
@@ -527,7 +527,7 @@ static inline bool clone_free_fast(PNET_BUFFER_LIST nbl, ULONG flags)
     return true;
 }
 
-VOID NdisFreeCloneNetBufferList(PNET_BUFFER_LIST CloneNetBufferList, ULONG FreeCloneFlags)
+NDISBUF_HOT_PATH VOID NdisFreeCloneNetBufferList(PNET_BUFFER_LIST CloneNetBufferList, ULONG FreeCloneFlags)
 {
     if (NDISBUF_LIKELY(clone_free_fast(CloneNetBufferList, FreeCloneFlags)))
         return;

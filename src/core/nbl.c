@@ -231,7 +231,7 @@ const char *nbl_free_call_name(uint8_t kind)
     return "NdisFreeNetBufferList";
 }
 
-VOID NdisFreeNetBufferList(PNET_BUFFER_LIST NetBufferList)
+NDISBUF_HOT_PATH VOID NdisFreeNetBufferList(PNET_BUFFER_LIST NetBufferList)
 {
     if (NDISBUF_LIKELY(nbl_free_fast(NetBufferList)))
         return;
