@@ -10,6 +10,8 @@
  */
 #include "element.h"
 
+#include <string.h>
+
 #include "config.h"
 #include "verify/track.h"
 #include "verify/verify.h"
@@ -24,7 +26,9 @@ void elem_init(void *element, void *user)
     struct nbuf_pool *pool = user;
     struct elem_header *header = element;
     *header = (struct elem_header){.state = ELEM_FREE, .pool = pool};
-    elem_data_mdl_restore(pool, header);
+    /* Structures zero (clean on free starts here); data bytes are left untouched. */
+    memset(header + 1, 0, pool->layout.data ? pool->layout.data - sizeof(*header) : pool->body_bytes);
+    elem_scrub_for_reuse(pool, header);
     NDISBUF_POISON(header + 1, elem_body_bytes(pool));
 }
 
@@ -108,7 +112,7 @@ void elem_give_back(struct elem_header *header)
     __atomic_store_n(&header->state, ELEM_FREE, __ATOMIC_RELAXED);
     if (NDISBUF_UNLIKELY(vf_level() >= 2) && pool->kind <= NBUF_POOL_MDL && vf_quarantine_take(header))
         return;
-    elem_data_mdl_restore(pool, header);
+    elem_scrub_for_reuse(pool, header);
     NDISBUF_POISON(header + 1, elem_body_bytes(pool));
     if (NDISBUF_UNLIKELY(!pool_free_cached(pool->engine, header)))
         pool_free(pool->engine, header);
@@ -117,7 +121,8 @@ void elem_give_back(struct elem_header *header)
 void elem_release_quarantined(struct elem_header *header)
 {
     struct nbuf_pool *pool = header->pool;
-    elem_data_mdl_restore(pool, header);
+    NDISBUF_UNPOISON(header + 1, elem_body_bytes(pool)); /* the quarantine may have ASan-poisoned it */
+    elem_scrub_for_reuse(pool, header);
     NDISBUF_POISON(header + 1, elem_body_bytes(pool));
     pool_free(pool->engine, header);
 }

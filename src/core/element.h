@@ -132,8 +132,10 @@ static inline __attribute__((always_inline)) void elem_zero(void *p, size_t byte
     for (size_t i = 0; i < bytes / sizeof(elem_v64); i++)
         ((elem_v64 *)c)[i] = (elem_v64){0};
 #pragma GCC unroll 4
-    for (size_t i = bytes / sizeof(elem_v64) * sizeof(elem_v64); i < bytes; i += sizeof(elem_v16))
+    for (size_t i = bytes / sizeof(elem_v64) * sizeof(elem_v64); i + sizeof(elem_v16) <= bytes; i += sizeof(elem_v16))
         *(elem_v16 *)(c + i) = (elem_v16){0, 0};
+    if (bytes % sizeof(elem_v16))
+        *(long long *)(c + bytes - sizeof(long long)) = 0;
 }
 
 /* The part of an element at `offset` (an offset from its layout). */
@@ -190,6 +192,69 @@ static inline void elem_data_mdl_restore(const struct nbuf_pool *pool, struct el
         elem_data_mdl_rebuild(pool, h);
 }
 
+/*
+ * Clean on free. An NBL pool element keeps, while free, every byte of its
+ * NBL and NB past their first cache line as a fresh NBL has it: zero, but
+ * for the protocol id in the NetBufferListFrameType slot. An allocation
+ * then writes only the first line of each (NBL: Next .. NdisReserved; NB:
+ * the data description and NdisPoolHandle) instead of 544 bytes, and a
+ * free reads the rest (reads are cheaper than writes and leave a line
+ * shared instead of pulling it to the writer's core) and rewrites it only
+ * when some byte differs. Every way an element goes back to its pool
+ * passes here (elem_scrub_for_reuse); elem_init establishes it.
+ */
+#define ELEM_LINE 64
+static inline __attribute__((always_inline)) bool elem_all_zero(const void *p, size_t bytes)
+{
+    const char *c = p;
+    elem_v64 acc = {0};
+#pragma GCC unroll 8
+    for (size_t i = 0; i < bytes / sizeof(elem_v64); i++)
+        acc |= ((const elem_v64 *)c)[i];
+    elem_v16 tail = {0, 0};
+#pragma GCC unroll 4
+    for (size_t i = bytes / sizeof(elem_v64) * sizeof(elem_v64); i + sizeof(elem_v16) <= bytes; i += sizeof(elem_v16))
+        tail |= *(const elem_v16 *)(c + i);
+    if (bytes % sizeof(elem_v16))
+        tail[0] |= *(const long long *)(c + bytes - sizeof(long long));
+    union {
+        elem_v64 v;
+        elem_v16 q[4];
+    } fold = {.v = acc};
+    elem_v16 r = fold.q[0] | fold.q[1] | fold.q[2] | fold.q[3] | tail;
+    return (r[0] | r[1]) == 0;
+}
+
+static inline __attribute__((always_inline)) void elem_clear_if_dirty(void *p, size_t bytes)
+{
+    if (NDISBUF_UNLIKELY(!elem_all_zero(p, bytes)))
+        elem_zero(p, bytes);
+}
+
+#define ELEM_NBL_FRAME_TYPE offsetof(NET_BUFFER_LIST, NetBufferListInfo[NetBufferListFrameType])
+#define ELEM_NBL_TAIL_BEFORE (ELEM_NBL_FRAME_TYPE - ELEM_LINE)
+#define ELEM_NBL_TAIL_AFTER (sizeof(NET_BUFFER_LIST) - ELEM_NBL_FRAME_TYPE - sizeof(PVOID))
+#define ELEM_NB_TAIL (sizeof(NET_BUFFER) - ELEM_LINE)
+_Static_assert(ELEM_NBL_FRAME_TYPE > ELEM_LINE && ELEM_NBL_TAIL_BEFORE % 8 == 0, "frame type slot past line 0");
+
+/* Restores what a free element of pool must hold (see "Clean on free"), and its data MDL built. */
+static inline __attribute__((always_inline)) void elem_scrub_for_reuse(const struct nbuf_pool *pool,
+                                                                       struct elem_header *h)
+{
+    const struct elem_layout *l = &pool->layout;
+    if (pool->kind == NBUF_POOL_NBL) {
+        char *nbl = elem_part(h, l->nbl);
+        elem_clear_if_dirty(nbl + ELEM_LINE, ELEM_NBL_TAIL_BEFORE);
+        elem_clear_if_dirty(nbl + ELEM_NBL_FRAME_TYPE + sizeof(PVOID), ELEM_NBL_TAIL_AFTER);
+        PVOID *frame_type = (PVOID *)(nbl + ELEM_NBL_FRAME_TYPE);
+        if (NDISBUF_UNLIKELY(*frame_type != (PVOID)(ULONG_PTR)pool->protocol_id))
+            *frame_type = (PVOID)(ULONG_PTR)pool->protocol_id;
+        if (l->nb)
+            elem_clear_if_dirty((char *)elem_part(h, l->nb) + ELEM_LINE, ELEM_NB_TAIL);
+    }
+    elem_data_mdl_restore(pool, h);
+}
+
 /* n live elements from this thread's magazine, or false with none taken (then take them one by one). */
 static inline bool elem_take_cached_many(struct nbuf_pool *pool, struct elem_header **out, uint32_t n,
                                          void *alloc_site)
@@ -205,7 +270,7 @@ static inline bool elem_take_cached_many(struct nbuf_pool *pool, struct elem_hea
 static inline __attribute__((always_inline)) void elem_release(struct nbuf_pool *pool, struct elem_header *header)
 {
     __atomic_store_n(&header->state, ELEM_FREE, __ATOMIC_RELAXED);
-    elem_data_mdl_restore(pool, header);
+    elem_scrub_for_reuse(pool, header);
     NDISBUF_POISON(header + 1, pool->body_bytes);
     if (NDISBUF_UNLIKELY(!pool_free_cached(pool->engine, header)))
         pool_free(pool->engine, header);

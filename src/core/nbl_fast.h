@@ -50,20 +50,14 @@ static inline __attribute__((always_inline)) PNET_BUFFER_LIST nbl_lay_out(struct
 {
     const struct elem_layout *l = &pool->layout;
     PNET_BUFFER_LIST nbl = elem_part(h, l->nbl);
-    /* NBL and NB back to back (no context block between them) are zeroed as one run. */
-    if (l->nb == l->nbl + sizeof(NET_BUFFER_LIST))
-        elem_zero(nbl, sizeof(NET_BUFFER_LIST) + sizeof(NET_BUFFER));
-    else
-        elem_zero(nbl, sizeof(*nbl));
+    /* Only the first line of each: the rest is already as a fresh NBL has it (clean on free, element.h). */
+    elem_zero(nbl, ELEM_LINE);
     nbl->NdisPoolHandle = pool;
-    if (pool->protocol_id)
-        NdisSetNetBufferListProtocolId(nbl, pool->protocol_id);
     if (NDISBUF_UNLIKELY(!nbl_context_init(nbl, h, l, context_size, context_backfill, fits)))
         return NULL;
     if (l->nb) {
         PNET_BUFFER nb = elem_part(h, l->nb);
-        if (l->nb != l->nbl + sizeof(NET_BUFFER_LIST))
-            elem_zero(nb, sizeof(*nb));
+        elem_zero(nb, ELEM_LINE);
         nb->NdisPoolHandle = pool;
         nbl->FirstNetBuffer = nb;
         if (l->data_size)
