@@ -9,6 +9,11 @@
  * stack location on the caller's stack, with a KEVENT that
  * IoCompleteRequest signals, so a dispatch routine may complete the IRP
  * from another thread after returning STATUS_PENDING.
+ *
+ * A WDM device (IoCreateDevice) is the same allocation with a pointer to
+ * its DRIVER_OBJECT instead of a dispatch copy: drivers fill MajorFunction[]
+ * after creating their device, so requests read the table when they are
+ * sent. The cancel spin lock is one process-wide KSPIN_LOCK.
  */
 #include <stdlib.h>
 
@@ -21,6 +26,7 @@
 
 struct device {
     ULONG magic;
+    PDRIVER_OBJECT driver; /* IoCreateDevice: dispatch through driver->MajorFunction */
     PDRIVER_DISPATCH dispatch[IRP_MJ_MAXIMUM_FUNCTION + 1];
     DEVICE_OBJECT object;
     /* the extension follows, pointer-aligned */
@@ -90,7 +96,7 @@ VOID NdisDeregisterDeviceEx(NDIS_HANDLE NdisDeviceHandle)
 {
     struct device *dev = NdisDeviceHandle;
 
-    if (!dev || dev->magic != DEVICE_MAGIC) {
+    if (!dev || dev->magic != DEVICE_MAGIC || dev->driver) {
         vf_diagnostic("NdisDeregisterDeviceEx", "%p is not a device from NdisRegisterDeviceEx; ignored",
                       NdisDeviceHandle);
         return;
@@ -103,7 +109,98 @@ PVOID NdisGetDeviceReservedExtension(PDEVICE_OBJECT DeviceObject)
 {
     struct device *dev = device_from_object(DeviceObject);
 
-    return dev ? dev->object.DeviceExtension : NULL;
+    return dev && !dev->driver ? dev->object.DeviceExtension : NULL;
+}
+
+static KSPIN_LOCK cancel_lock;
+
+VOID IoAcquireCancelSpinLock(PKIRQL Irql)
+{
+    KeAcquireSpinLock(&cancel_lock, Irql);
+}
+
+VOID IoReleaseCancelSpinLock(KIRQL Irql)
+{
+    KeReleaseSpinLock(&cancel_lock, Irql);
+}
+
+NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize, PUNICODE_STRING DeviceName,
+                        DEVICE_TYPE DeviceType, ULONG DeviceCharacteristics, BOOLEAN Exclusive,
+                        PDEVICE_OBJECT *DeviceObject)
+{
+    struct device *dev;
+
+    (void)DeviceName;
+    if (!DriverObject || !DeviceObject) {
+        vf_diagnostic("IoCreateDevice", "%s is NULL", !DriverObject ? "DriverObject" : "DeviceObject");
+        return STATUS_INVALID_PARAMETER;
+    }
+    dev = calloc(1, sizeof(*dev) + DeviceExtensionSize);
+    if (!dev) {
+        vf_diagnostic("IoCreateDevice", "out of memory for a device with a %u-byte extension",
+                      DeviceExtensionSize);
+        return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    dev->magic = DEVICE_MAGIC;
+    dev->driver = DriverObject;
+    dev->object.Type = IO_TYPE_DEVICE;
+    dev->object.Size = (USHORT)sizeof(dev->object);
+    dev->object.ReferenceCount = 1;
+    dev->object.DriverObject = DriverObject;
+    dev->object.NextDevice = DriverObject->DeviceObject;
+    dev->object.Characteristics = DeviceCharacteristics;
+    dev->object.Flags = DO_DEVICE_INITIALIZING | (Exclusive ? DO_EXCLUSIVE : 0);
+    dev->object.DeviceType = DeviceType;
+    dev->object.StackSize = 1;
+    dev->object.DeviceExtension = DeviceExtensionSize ? dev->extension : NULL;
+    DriverObject->DeviceObject = &dev->object;
+    *DeviceObject = &dev->object;
+    return STATUS_SUCCESS;
+}
+
+VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject)
+{
+    struct device *dev = device_from_object(DeviceObject);
+    PDEVICE_OBJECT *link;
+
+    if (!dev || !dev->driver) {
+        vf_diagnostic("IoDeleteDevice", "%p is not a device from IoCreateDevice; ignored", (void *)DeviceObject);
+        return;
+    }
+    for (link = &dev->driver->DeviceObject; *link; link = &(*link)->NextDevice) {
+        if (*link == DeviceObject) {
+            *link = DeviceObject->NextDevice;
+            break;
+        }
+    }
+    dev->magic = 0;
+    free(dev);
+}
+
+NTSTATUS IoCreateSymbolicLink(PUNICODE_STRING SymbolicLinkName, PUNICODE_STRING DeviceName)
+{
+    if (!SymbolicLinkName || !DeviceName) {
+        vf_diagnostic("IoCreateSymbolicLink", "%s is NULL", !SymbolicLinkName ? "SymbolicLinkName" : "DeviceName");
+        return STATUS_INVALID_PARAMETER;
+    }
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS IoDeleteSymbolicLink(PUNICODE_STRING SymbolicLinkName)
+{
+    if (!SymbolicLinkName) {
+        vf_diagnostic("IoDeleteSymbolicLink", "SymbolicLinkName is NULL");
+        return STATUS_INVALID_PARAMETER;
+    }
+    return STATUS_SUCCESS;
+}
+
+/* The routine a request goes to: the WDM driver's current table, or the NDIS device's copy. */
+static PDRIVER_DISPATCH dispatch_routine(const struct device *dev, UCHAR major)
+{
+    if (major > IRP_MJ_MAXIMUM_FUNCTION)
+        return NULL;
+    return dev->driver ? dev->driver->MajorFunction[major] : dev->dispatch[major];
 }
 
 VOID IoCompleteRequest(PIRP Irp, CCHAR PriorityBoost)
@@ -146,10 +243,11 @@ LONG ndisbuf_device_request(PDEVICE_OBJECT DeviceObject, PFILE_OBJECT FileObject
     IO_STACK_LOCATION sp = { .MajorFunction = MajorFunction };
     NDIS_EVENT done;
     IRP irp = { .Type = IO_TYPE_IRP, .Size = (USHORT)sizeof(IRP), .StackCount = 1, .CurrentLocation = 1 };
+    PDRIVER_DISPATCH routine = dev ? dispatch_routine(dev, MajorFunction) : NULL;
     NTSTATUS status;
 
-    if (!dev || MajorFunction > IRP_MJ_MAXIMUM_FUNCTION || !dev->dispatch[MajorFunction]) {
-        vf_diagnostic("ndisbuf_device_request", "%s", !dev ? "not a device from NdisRegisterDeviceEx"
+    if (!routine) {
+        vf_diagnostic("ndisbuf_device_request", "%s", !dev ? "not a device from NdisRegisterDeviceEx or IoCreateDevice"
                                                            : "no dispatch routine for this major function");
         return STATUS_INVALID_DEVICE_REQUEST;
     }
@@ -172,7 +270,7 @@ LONG ndisbuf_device_request(PDEVICE_OBJECT DeviceObject, PFILE_OBJECT FileObject
                  MajorFunction == IRP_MJ_WRITE ? InputBufferLength
                                                : (OutputBufferLength > InputBufferLength ? OutputBufferLength
                                                                                          : InputBufferLength));
-    status = dev->dispatch[MajorFunction](DeviceObject, &irp);
+    status = routine(DeviceObject, &irp);
     if (status == STATUS_PENDING) {
         NdisWaitEvent(&done, 0);
         status = irp.IoStatus.Status;

@@ -164,6 +164,16 @@ typedef enum _NET_PNP_EVENT_CODE {
     NetEventMaximum
 } NET_PNP_EVENT_CODE, *PNET_PNP_EVENT_CODE;
 
+/* NetEventSetPower / NetEventQueryPower: Buffer points to one of these. */
+typedef enum _NET_DEVICE_POWER_STATE {
+    NetDeviceStateUnspecified,
+    NetDeviceStateD0,
+    NetDeviceStateD1,
+    NetDeviceStateD2,
+    NetDeviceStateD3,
+    NetDeviceStateMaximum
+} NET_DEVICE_POWER_STATE, *PNET_DEVICE_POWER_STATE;
+
 /* The NDIS 5 event record (netpnp.h); Buffer's contents depend on NetEvent. */
 typedef struct _NET_PNP_EVENT {
     NET_PNP_EVENT_CODE NetEvent;

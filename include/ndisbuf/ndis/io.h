@@ -98,6 +98,9 @@ typedef ULONG DEVICE_TYPE;
 #define FILE_DEVICE_UNKNOWN          0x00000022
 #define FILE_DEVICE_NETWORK_REDIRECTOR 0x00000028
 
+/* DeviceCharacteristics for IoCreateDevice. */
+#define FILE_DEVICE_SECURE_OPEN 0x00000100
+
 /* DEVICE_OBJECT.Flags values a driver sets or clears. */
 #define DO_BUFFERED_IO         0x00000004
 #define DO_EXCLUSIVE           0x00000008
@@ -289,6 +292,47 @@ static inline PDRIVER_CANCEL IoSetCancelRoutine(PIRP Irp, PDRIVER_CANCEL CancelR
  * set both). The IRP belongs to its creator again; PriorityBoost is ignored.
  */
 NDISBUF_API VOID IoCompleteRequest(PIRP Irp, CCHAR PriorityBoost);
+
+/*
+ * IoAcquireCancelSpinLock / IoReleaseCancelSpinLock: the one process-wide
+ * cancel spin lock (a real lock) that guards IRP cancel routines. The
+ * acquire stores the "previous IRQL" (always PASSIVE_LEVEL here) in *Irql
+ * for the release; a cancel routine releases it with Irp->CancelIrql.
+ * Releasing it when not held aborts, as for any spin lock.
+ */
+NDISBUF_API VOID IoAcquireCancelSpinLock(PKIRQL Irql);
+NDISBUF_API VOID IoReleaseCancelSpinLock(KIRQL Irql);
+
+/* ---- WDM device objects (IoCreateDevice) ---- */
+
+/*
+ * IoCreateDevice: creates a device object for DriverObject with
+ * DeviceExtensionSize zeroed bytes of extension, linked at the head of
+ * DriverObject->DeviceObject. Requests sent with ndisbuf_device_request
+ * dispatch through DriverObject->MajorFunction as it is at the time of the
+ * request (drivers fill it after creating the device). DeviceName is not
+ * recorded: there is no object name space. On success *DeviceObject is set
+ * and the device lives until IoDeleteDevice; on failure (NULL DriverObject
+ * or DeviceObject: STATUS_INVALID_PARAMETER; memory:
+ * STATUS_INSUFFICIENT_RESOURCES) *DeviceObject is left as it was and a
+ * diagnostic says why.
+ */
+NDISBUF_API NTSTATUS IoCreateDevice(PDRIVER_OBJECT DriverObject, ULONG DeviceExtensionSize,
+                                    PUNICODE_STRING DeviceName, DEVICE_TYPE DeviceType,
+                                    ULONG DeviceCharacteristics, BOOLEAN Exclusive,
+                                    PDEVICE_OBJECT *DeviceObject);
+
+/* IoDeleteDevice: unlinks the device from its driver and frees it with its extension. A device not from IoCreateDevice is reported and ignored. */
+NDISBUF_API VOID IoDeleteDevice(PDEVICE_OBJECT DeviceObject);
+
+/*
+ * IoCreateSymbolicLink / IoDeleteSymbolicLink: there is no object name
+ * space for a link to live in; both return STATUS_SUCCESS and record
+ * nothing (decision: a driver's DriverEntry must not fail for want of a
+ * name a test never opens). NULL names give STATUS_INVALID_PARAMETER.
+ */
+NDISBUF_API NTSTATUS IoCreateSymbolicLink(PUNICODE_STRING SymbolicLinkName, PUNICODE_STRING DeviceName);
+NDISBUF_API NTSTATUS IoDeleteSymbolicLink(PUNICODE_STRING SymbolicLinkName);
 
 /* ---- counted strings ---- */
 

@@ -157,13 +157,19 @@ NDISBUF_API VOID NdisFreeMdl(PMDL Mdl);
  */
 NDISBUF_API VOID NdisAdjustMdlLength(PMDL Mdl, UINT Length);
 
-/* NdisQueryMdl: buffer start (optional output) and length. */
-static inline VOID NdisQueryMdl(PMDL Mdl, PVOID *VirtualAddress, PULONG Length, ULONG Priority)
+/*
+ * NdisQueryMdl: buffer start (optional output) and length. A macro, as in
+ * the WDK, so that the address of any data pointer (PUCHAR *, a header
+ * struct's pointer) is accepted for VirtualAddress.
+ */
+static inline VOID ndisbuf_query_mdl(PMDL Mdl, PVOID *VirtualAddress, PULONG Length, ULONG Priority)
 {
     if (VirtualAddress)
         *VirtualAddress = MmGetSystemAddressForMdlSafe(Mdl, Priority);
     *Length = MmGetMdlByteCount(Mdl);
 }
+#define NdisQueryMdl(Mdl, VirtualAddress, Length, Priority) \
+    ndisbuf_query_mdl((Mdl), (PVOID *)(VirtualAddress), (Length), (Priority))
 
 /* NdisQueryMdlOffset: offset within the first page, and length. */
 static inline VOID NdisQueryMdlOffset(PMDL Mdl, PULONG Offset, PULONG Length)

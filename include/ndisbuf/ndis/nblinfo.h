@@ -125,6 +125,11 @@ _Static_assert(MaxNetBufferListInfo == 27, "27 info slots on x64 (ndis-semantics
 #define NBL_FLAGS_NDIS_RESERVED     0x00000FFFU
 #define NBL_PROT_RSVD_FLAGS         0xFFF00003U
 
+/* A protocol's own bits of Flags (within NBL_PROT_RSVD_FLAGS): set, clear, test (non-zero when any is set). */
+#define NBL_SET_PROT_RSVD_FLAG(_NBL, _F)   ((_NBL)->Flags |= (ULONG)(_F))
+#define NBL_CLEAR_PROT_RSVD_FLAG(_NBL, _F) ((_NBL)->Flags &= ~(ULONG)(_F))
+#define NBL_TEST_PROT_RSVD_FLAG(_NBL, _F)  ((_NBL)->Flags & (ULONG)(_F))
+
 /*
  * ---- cancel id (NetBufferListCancelId slot) ----
  * The enumeration page says the slot holds a ULONG_PTR, whose high-order

@@ -134,6 +134,16 @@ typedef struct _NDIS_LINK_STATE {
 #define NDIS_SIZEOF_LINK_STATE_REVISION_1 \
     RTL_SIZEOF_THROUGH_FIELD(NDIS_LINK_STATE, AutoNegotiationFlags)
 
+/* Device power states (OID_PNP_SET_POWER, NDIS_PM_CAPABILITIES), as on the ntddndis page. */
+typedef enum _NDIS_DEVICE_POWER_STATE {
+    NdisDeviceStateUnspecified,
+    NdisDeviceStateD0,
+    NdisDeviceStateD1,
+    NdisDeviceStateD2,
+    NdisDeviceStateD3,
+    NdisDeviceStateMaximum
+} NDIS_DEVICE_POWER_STATE, *PNDIS_DEVICE_POWER_STATE;
+
 /* OID_GEN_MEDIA_CONNECT_STATUS (NDIS 5 style) and OID_GEN_HARDWARE_STATUS. */
 typedef enum _NDIS_MEDIA_STATE {
     NdisMediaStateConnected,    /* value: not on the reference page */
@@ -222,6 +232,38 @@ typedef enum _NDIS_HARDWARE_STATUS {
 #define OID_802_3_CURRENT_ADDRESS           0x01010102
 #define OID_802_3_MULTICAST_LIST            0x01010103
 #define OID_802_3_MAXIMUM_LIST_SIZE         0x01010104
+
+/*
+ * The NDIS 5 802.11 OIDs (OID_802_11_*), which protocols such as ndisprot
+ * still list: confirmed through Microsoft's metadata for BSSID (0x0D010101),
+ * SSID, BSSID_LIST and BSSID_LIST_SCAN; the others follow the same
+ * numbering (0x0D01xxxx mandatory, 0x0D02xxxx statistics). ndisbuf passes
+ * them through like any OID; no miniport of its own answers them.
+ */
+#define OID_802_11_BSSID                    0x0D010101
+#define OID_802_11_SSID                     0x0D010102
+#define OID_802_11_INFRASTRUCTURE_MODE      0x0D010108
+#define OID_802_11_ADD_WEP                  0x0D010113
+#define OID_802_11_REMOVE_WEP               0x0D010114
+#define OID_802_11_DISASSOCIATE             0x0D010115
+#define OID_802_11_AUTHENTICATION_MODE      0x0D010118
+#define OID_802_11_BSSID_LIST_SCAN          0x0D01011A
+#define OID_802_11_WEP_STATUS               0x0D01011B
+#define OID_802_11_RELOAD_DEFAULTS          0x0D01011C
+#define OID_802_11_NETWORK_TYPE_IN_USE      0x0D010204
+#define OID_802_11_RSSI                     0x0D010206
+#define OID_802_11_SUPPORTED_RATES          0x0D01020E
+#define OID_802_11_CONFIGURATION            0x0D010211
+#define OID_802_11_POWER_MODE               0x0D010216
+#define OID_802_11_BSSID_LIST               0x0D010217
+#define OID_802_11_STATISTICS               0x0D020212
+
+/* EtherTypes for NDIS_OPEN_PARAMETERS.FrameTypeArray, in host order. */
+#define NDIS_ETH_TYPE_IPV4   0x0800
+#define NDIS_ETH_TYPE_ARP    0x0806
+#define NDIS_ETH_TYPE_IPV6   0x86dd
+#define NDIS_ETH_TYPE_802_1X 0x888e
+#define NDIS_ETH_TYPE_802_1Q 0x8100
 
 /* ---- the request ---- */
 /* values: not on the reference page (the order is NDIS 5's, Method last). */

@@ -10,6 +10,11 @@
  * return at once (a cancel is a request the layer below may ignore, which
  * is what happens), leaving a diagnostic. NdisSetOptionalHandlers is not
  * supported: the stack keeps the handlers given at registration.
+ *
+ * The protocol-side calls of the same kind follow: cancelling sends on a
+ * binding (nothing below cancels either), the partial cancel id a protocol
+ * builds its cancel ids from (real), and the adapter's friendly name (not
+ * kept: the call fails cleanly).
  */
 #ifndef NDISBUF_NDIS_OPTIONAL_H
 #define NDISBUF_NDIS_OPTIONAL_H
@@ -53,6 +58,32 @@ NDISBUF_API VOID NdisFCancelOidRequest(NDIS_HANDLE NdisFilterHandle, PVOID Reque
 NDISBUF_API VOID NdisFCancelSendNetBufferLists(NDIS_HANDLE NdisFilterHandle, PVOID CancelId);
 
 /* NdisFDevicePnPEventNotify: forwards a device PnP event down; the miniports here take none, it is dropped. */
+/* ---- protocol extras ---- */
+
+/*
+ * NdisCancelSendNetBufferLists: asks the binding to cancel the sends
+ * marked with CancelId (NDIS_SET_NET_BUFFER_LIST_CANCEL_ID). Nothing below
+ * a binding cancels in ndisbuf: the call returns at once with a diagnostic
+ * and the sends complete normally, through ProtocolSendNetBufferListsComplete.
+ */
+NDISBUF_API VOID NdisCancelSendNetBufferLists(NDIS_HANDLE NdisBindingHandle, PVOID CancelId);
+
+/*
+ * NdisGeneratePartialCancelId: a value for the high-order byte of a cancel
+ * id, different on each call (it wraps after 256) so that drivers sharing a
+ * stack build disjoint cancel ids. Any thread; cannot fail.
+ */
+NDISBUF_API UCHAR NdisGeneratePartialCancelId(VOID);
+
+/*
+ * NdisQueryAdapterInstanceName: the adapter's friendly name, allocated for
+ * the caller to free with NdisFreeMemory. ndisbuf keeps no friendly names:
+ * returns NDIS_STATUS_NOT_SUPPORTED with a diagnostic, leaving
+ * *pAdapterInstanceName as it was (drivers treat the name as optional).
+ */
+NDISBUF_API NDIS_STATUS NdisQueryAdapterInstanceName(PNDIS_STRING pAdapterInstanceName,
+                                                     NDIS_HANDLE NdisBindingHandle);
+
 NDISBUF_API VOID NdisFDevicePnPEventNotify(NDIS_HANDLE NdisFilterHandle, PNET_DEVICE_PNP_EVENT NetDevicePnPEvent);
 
 #ifdef __cplusplus

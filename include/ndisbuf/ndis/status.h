@@ -81,6 +81,14 @@ typedef LONG NDIS_STATUS, *PNDIS_STATUS;
 #define NDIS_STATUS_REINIT_REQUIRED         ((NDIS_STATUS)0xC0230030L)
 
 /*
+ * Status indications (NDIS_STATUS_INDICATION.StatusCode, ProtocolStatusEx,
+ * FilterStatus): informational codes of the NDIS facility, 0x4001xxxx.
+ */
+#define NDIS_STATUS_RESET_START             ((NDIS_STATUS)0x40010004L)
+#define NDIS_STATUS_RESET_END               ((NDIS_STATUS)0x40010005L)
+#define NDIS_STATUS_LINK_STATE              ((NDIS_STATUS)0x40010017L)
+
+/*
  * Every code above, as X(NAME_SUFFIX, value). The value column names the
  * #define, so a number is never written twice. The name table in
  * src/core/status.c expands this into a switch: two codes with the same
@@ -133,7 +141,10 @@ typedef LONG NDIS_STATUS, *PNDIS_STATUS;
     X(INVALID_PORT, NDIS_STATUS_INVALID_PORT)                         \
     X(INVALID_PORT_STATE, NDIS_STATUS_INVALID_PORT_STATE)             \
     X(LOW_POWER_STATE, NDIS_STATUS_LOW_POWER_STATE)                   \
-    X(REINIT_REQUIRED, NDIS_STATUS_REINIT_REQUIRED)
+    X(REINIT_REQUIRED, NDIS_STATUS_REINIT_REQUIRED)                   \
+    X(RESET_START, NDIS_STATUS_RESET_START)                           \
+    X(RESET_END, NDIS_STATUS_RESET_END)                               \
+    X(LINK_STATE, NDIS_STATUS_LINK_STATE)
 
 /*
  * The symbolic name of a status code, such as "NDIS_STATUS_FAILURE", or

@@ -80,6 +80,13 @@ static inline KIRQL KeRaiseIrqlToDpcLevel(VOID)
 {
     return PASSIVE_LEVEL;
 }
+/* KeEnterCriticalRegion / KeLeaveCriticalRegion: no APCs to hold off in a process; no-ops. */
+static inline VOID KeEnterCriticalRegion(VOID)
+{
+}
+static inline VOID KeLeaveCriticalRegion(VOID)
+{
+}
 #define NdisRaiseIrqlToDispatch(OldIrql) KeRaiseIrql(DISPATCH_LEVEL, (OldIrql))
 #define NdisLowerIrql(OldIrql) KeLowerIrql(OldIrql)
 

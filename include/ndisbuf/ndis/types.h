@@ -29,6 +29,7 @@ extern "C" {
 typedef uint16_t WCHAR, *PWCHAR;
 typedef WCHAR *PWSTR;
 typedef const WCHAR *PCWSTR;
+#define UNICODE_NULL ((WCHAR)0)
 
 /* A counted string: Length and MaximumLength are in bytes, not characters. */
 typedef struct _UNICODE_STRING {

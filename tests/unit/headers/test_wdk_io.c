@@ -4,8 +4,10 @@
  * docs/wdk-compat.md says: RtlInitUnicodeString lengths, CTL_CODE, a
  * control device from NdisRegisterDeviceEx dispatching IRPs built by
  * ndisbuf_device_request (buffered ioctl, pended completion, a missing
- * routine), the empty configuration, timer objects and work items on real
- * threads, and the clean NOT_SUPPORTED / no-op paths.
+ * routine), a WDM device from IoCreateDevice dispatching through its
+ * driver's table, the cancel spin lock, the empty configuration, timer
+ * objects and work items on real threads, and the clean NOT_SUPPORTED /
+ * no-op paths (filter and protocol extras).
  */
 #include <string.h>
 
@@ -179,6 +181,87 @@ static void missing_dispatch_routine_and_bad_attributes_fail_cleanly(void **stat
     assert_null(NdisGetDeviceReservedExtension(NULL));
 }
 
+/* ------------------------------------------------------------ WDM device (IoCreateDevice) */
+
+/* A write routine as ndisprot's: direct I/O, the data read through NdisQueryMdl into a PUCHAR. */
+static NTSTATUS test_direct_write(PDEVICE_OBJECT device, PIRP irp)
+{
+    PIO_STACK_LOCATION sp = IoGetCurrentIrpStackLocation(irp);
+    PUCHAR data = NULL;
+    UINT length = 0;
+
+    assert_true(device->Flags & DO_DIRECT_IO);
+    NdisQueryMdl(irp->MdlAddress, &data, &length, NormalPagePriority | MdlMappingNoExecute);
+    assert_int_equal(length, sp->Parameters.Write.Length);
+    irp->IoStatus.Status = data && data[0] == 0xAB ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
+    irp->IoStatus.Information = length;
+    IoCompleteRequest(irp, IO_NO_INCREMENT);
+    return irp->IoStatus.Status;
+}
+
+static void wdm_device_dispatches_through_driver_table_filled_after_creation(void **state)
+{
+    DRIVER_OBJECT driver = { 0 };
+    UNICODE_STRING name = RTL_CONSTANT_STRING(u"\\Device\\WdmTest");
+    UNICODE_STRING link = RTL_CONSTANT_STRING(u"\\Global??\\WdmTest");
+    PDEVICE_OBJECT device = NULL;
+    UCHAR frame[6] = { 0xAB, 1, 2, 3, 4, 5 };
+    TEST_EXTENSION *ext;
+    ULONG_PTR info = 0;
+
+    (void)state;
+    assert_int_equal(IoCreateDevice(&driver, sizeof(TEST_EXTENSION), &name, FILE_DEVICE_NETWORK,
+                                    FILE_DEVICE_SECURE_OPEN, FALSE, &device), STATUS_SUCCESS);
+    assert_ptr_equal(driver.DeviceObject, device);
+    assert_ptr_equal(device->DriverObject, &driver);
+    ext = device->DeviceExtension;
+    assert_non_null(ext);
+    assert_int_equal(ext->Signature, 0);
+    assert_null(NdisGetDeviceReservedExtension(device)); /* not an NDIS device */
+    assert_int_equal(IoCreateSymbolicLink(&link, &name), STATUS_SUCCESS);
+    /* No routine yet: the request fails cleanly. */
+    assert_int_equal(ndisbuf_device_request(device, NULL, IRP_MJ_WRITE, 0, frame, sizeof(frame), 0, NULL),
+                     STATUS_INVALID_DEVICE_REQUEST);
+    device->Flags |= DO_DIRECT_IO;
+    driver.MajorFunction[IRP_MJ_WRITE] = test_direct_write;
+    assert_int_equal(ndisbuf_device_request(device, NULL, IRP_MJ_WRITE, 0, frame, sizeof(frame), 0, &info),
+                     STATUS_SUCCESS);
+    assert_int_equal(info, sizeof(frame));
+    assert_int_equal(IoDeleteSymbolicLink(&link), STATUS_SUCCESS);
+    IoDeleteDevice(device);
+    assert_null(driver.DeviceObject);
+}
+
+static void wdm_device_calls_fail_cleanly_on_bad_arguments(void **state)
+{
+    PDEVICE_OBJECT untouched = (PDEVICE_OBJECT)0x1, ndis_device = NULL;
+    NDIS_HANDLE handle = NULL;
+
+    (void)state;
+    assert_int_equal(IoCreateDevice(NULL, 0, NULL, FILE_DEVICE_NETWORK, 0, FALSE, &untouched),
+                     STATUS_INVALID_PARAMETER);
+    assert_ptr_equal(untouched, (PDEVICE_OBJECT)0x1);
+    assert_int_equal(IoCreateSymbolicLink(NULL, NULL), STATUS_INVALID_PARAMETER);
+    /* An NDIS control device is not IoDeleteDevice's, nor is an IoCreateDevice device NdisDeregisterDeviceEx's. */
+    assert_int_equal(register_test_device(&ndis_device, &handle), NDIS_STATUS_SUCCESS);
+    ndisbuf_clear_diagnostic();
+    IoDeleteDevice(ndis_device);
+    assert_non_null(strstr(ndisbuf_last_diagnostic(), "not a device from IoCreateDevice"));
+    NdisDeregisterDeviceEx(handle);
+}
+
+static void cancel_spin_lock_is_taken_and_released(void **state)
+{
+    KIRQL irql = HIGH_LEVEL;
+
+    (void)state;
+    IoAcquireCancelSpinLock(&irql);
+    assert_int_equal(irql, PASSIVE_LEVEL);
+    IoReleaseCancelSpinLock(irql);
+    IoAcquireCancelSpinLock(&irql); /* free again after the release */
+    IoReleaseCancelSpinLock(irql);
+}
+
 /* ------------------------------------------------------------ configuration */
 
 static void configuration_opens_empty_and_reads_miss(void **state)
@@ -347,6 +430,28 @@ static void optional_handlers_and_forwarded_cancels_fail_cleanly(void **state)
     assert_int_equal(NDIS_FILTER_MAJOR_VERSION, 6);
 }
 
+static void protocol_extras_work_or_fail_cleanly(void **state)
+{
+    NDIS_STRING name = { 0, 0, NULL };
+    NET_BUFFER_LIST nbl = { 0 };
+    UCHAR first, second;
+
+    (void)state;
+    first = NdisGeneratePartialCancelId();
+    second = NdisGeneratePartialCancelId();
+    assert_int_not_equal(first, second);
+    assert_int_equal(NdisQueryAdapterInstanceName(&name, NULL), NDIS_STATUS_NOT_SUPPORTED);
+    assert_null(name.Buffer);
+    assert_int_equal(name.Length, 0);
+    NdisCancelSendNetBufferLists(NULL, (PVOID)1);
+    assert_non_null(strstr(ndisbuf_last_diagnostic(), "NdisCancelSendNetBufferLists"));
+    NBL_SET_PROT_RSVD_FLAG(&nbl, 0x10000000);
+    assert_true(NBL_TEST_PROT_RSVD_FLAG(&nbl, 0x10000000));
+    assert_false(NBL_TEST_PROT_RSVD_FLAG(&nbl, 0x20000000));
+    NBL_CLEAR_PROT_RSVD_FLAG(&nbl, NBL_PROT_RSVD_FLAGS);
+    assert_int_equal(nbl.Flags, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -361,6 +466,10 @@ int main(void)
         HARNESS_TEST(timer_may_free_itself_from_its_callback),
         HARNESS_TEST(work_item_runs_its_routine_on_another_thread),
         HARNESS_TEST(optional_handlers_and_forwarded_cancels_fail_cleanly),
+        HARNESS_TEST(wdm_device_dispatches_through_driver_table_filled_after_creation),
+        HARNESS_TEST(wdm_device_calls_fail_cleanly_on_bad_arguments),
+        HARNESS_TEST(cancel_spin_lock_is_taken_and_released),
+        HARNESS_TEST(protocol_extras_work_or_fail_cleanly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
