@@ -9,6 +9,7 @@
 #define NDISBUF_POOL_ARENA_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,7 +42,7 @@ static inline struct pool *arena_owner(const void *addr)
     uintptr_t off = (uintptr_t)addr - (uintptr_t)base;
     if (NDISBUF_UNLIKELY(!base || off >= __atomic_load_n(&arena_bytes, __ATOMIC_RELAXED)))
         return NULL;
-    return __atomic_load_n(&arena_slot_owner[off >> NDISBUF_SLOT_SHIFT], __ATOMIC_ACQUIRE);
+    return atomic_load_explicit(&arena_slot_owner[off >> NDISBUF_SLOT_SHIFT], memory_order_acquire);
 }
 /* The pool owning slot index `first`, for stale-reference checks. arena_lock held. */
 struct pool *arena_slot_owner_locked(uint32_t first);
