@@ -507,23 +507,16 @@ static void derived_free(PNET_BUFFER_LIST nbl, enum derive_kind family, ULONG fl
  */
 static inline __attribute__((always_inline)) bool clone_free_fast(PNET_BUFFER_LIST nbl, ULONG flags)
 {
-    if (vf_careful())
+    if (flags & ~(ULONG)NDIS_CLONE_FLAGS_USE_ORIGINAL_MDLS)
         return false;
-    struct elem_header *h = elem_live_nbl(nbl);
-    if (!h)
+    struct elem_header *h = nbl_fast_freeable(nbl, flags ? DERIVED_CLONE_ORIGINAL_MDLS : DERIVED_CLONE);
+    if (!h || !h->pool->layout.nb || *nbl_derived_nb_count(nbl) != 1)
         return false;
-    struct nbuf_pool *pool = h->pool;
-    uint8_t want = flags == NDIS_CLONE_FLAGS_USE_ORIGINAL_MDLS ? DERIVED_CLONE_ORIGINAL_MDLS : DERIVED_CLONE;
-    if (nbl->NdisPoolHandle != pool || h->derived != want || (flags & ~(ULONG)NDIS_CLONE_FLAGS_USE_ORIGINAL_MDLS) ||
-        h->flags || nbl->Context || h->context_base || nbl->ChildRefCount || !pool->layout.nb)
-        return false;
-    PNET_BUFFER nb = elem_part(h, pool->layout.nb);
-    if (nbl->FirstNetBuffer != nb || nb->Next || *nbl_derived_nb_count(nbl) != 1 || nb_retreat_mdls_held(nb))
-        return false;
+    PNET_BUFFER nb = nbl->FirstNetBuffer;
     PMDL head = *derived_chain_head(nb);
     if (head && !mdl_derived_release_single(head, nb))
         return false;
-    elem_release(pool, h);
+    elem_release(h->pool, h);
     return true;
 }
 

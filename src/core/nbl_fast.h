@@ -97,33 +97,44 @@ static inline bool nbl_fast_allowed(const struct nbuf_pool *pool, USHORT context
 }
 
 /*
- * The fast path of NdisFreeNetBufferList: a live, plain NBL of an NBL pool
- * (not derived, no separate context block) still naming its pool, carrying
- * exactly its own NB with no retreat MDLs (or, in a pool without NBs,
- * none), its allocation-time context and no children; verifier and fault
- * injection off. Anything else returns false untouched, and the careful
- * path decides and reports.
+ * Whether a free call may take its fast path for nbl, which it frees as
+ * derived `kind` (DERIVED_NONE for NdisFreeNetBufferList): verifier and
+ * fault injection off; a live NBL of an NBL pool, of that kind, without a
+ * separate context block, still naming its pool, carrying exactly its own
+ * NB with no retreat MDLs (or, in a pool without NBs, none), its
+ * allocation-time context and no children. Its header, or NULL: then the
+ * careful path decides and reports, the NBL untouched.
  */
-static inline __attribute__((always_inline)) bool nbl_free_fast(PNET_BUFFER_LIST nbl)
+static inline __attribute__((always_inline)) struct elem_header *nbl_fast_freeable(PNET_BUFFER_LIST nbl,
+                                                                                    uint8_t kind)
 {
     if (NDISBUF_UNLIKELY(vf_careful()))
-        return false;
+        return NULL;
     struct elem_header *h = elem_live_nbl(nbl);
     if (NDISBUF_UNLIKELY(!h))
-        return false;
-    struct nbuf_pool *pool = h->pool;
+        return NULL;
+    const struct nbuf_pool *pool = h->pool;
     const struct elem_layout *l = &pool->layout;
-    if (NDISBUF_UNLIKELY(nbl->NdisPoolHandle != pool || (h->derived | h->flags) != 0 ||
+    if (NDISBUF_UNLIKELY(nbl->NdisPoolHandle != pool || h->derived != kind || h->flags != 0 ||
                          nbl->Context != h->context_base || nbl->ChildRefCount != 0))
-        return false;
+        return NULL;
     if (l->nb) {
         PNET_BUFFER nb = elem_part(h, l->nb);
         if (NDISBUF_UNLIKELY(nbl->FirstNetBuffer != nb || nb->Next || nb_retreat_mdls_held(nb)))
-            return false;
+            return NULL;
     } else if (NDISBUF_UNLIKELY(nbl->FirstNetBuffer != NULL)) {
-        return false;
+        return NULL;
     }
-    elem_release(pool, h);
+    return h;
+}
+
+/* NdisFreeNetBufferList's fast path; false (nothing done) sends the NBL the careful way. */
+static inline __attribute__((always_inline)) bool nbl_free_fast(PNET_BUFFER_LIST nbl)
+{
+    struct elem_header *h = nbl_fast_freeable(nbl, DERIVED_NONE);
+    if (NDISBUF_UNLIKELY(!h))
+        return false;
+    elem_release(h->pool, h);
     return true;
 }
 
