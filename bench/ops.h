@@ -27,6 +27,7 @@ static const UCHAR ops_header[OPS_HEADER] = {0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0,
 static NDIS_HANDLE ops_data_pool;  /* fAllocateNetBuffer, DataSize 2048: NBL+NB+MDL+data per element */
 static NDIS_HANDLE ops_cheap_pool; /* fAllocateNetBuffer, DataSize 0: NBL+NB on a caller's MDL */
 static NDIS_HANDLE ops_ctx_pool;   /* ContextSize 16: context back-fill in the element */
+static NDIS_HANDLE ops_backfill_pool; /* DataSize 2048 with a 128-byte data back-fill (ndisbuf extension) */
 static PMDL ops_frame_mdl;
 static _Alignas(64) UCHAR ops_frame[2][OPS_DATA_SIZE];
 static PNET_BUFFER_LIST ops_clone_parent, ops_ctx_nbl, ops_ctx_nbl_no_backfill, ops_read_nbl;
@@ -42,6 +43,11 @@ static void ops_setup(int with_dpdk)
     ops_data_pool = bench_nbl_pool(OPS_DATA_SIZE, 0);
     ops_cheap_pool = bench_nbl_pool(0, 0);
     ops_ctx_pool = bench_nbl_pool(0, OPS_CONTEXT);
+    ops_backfill_pool = bench_nbl_pool(OPS_DATA_SIZE, 0);
+    if (ops_backfill_pool && ndisbuf_nbl_pool_set_data_backfill(ops_backfill_pool, OPS_HEADROOM) != NDIS_STATUS_SUCCESS) {
+        NdisFreeNetBufferListPool(ops_backfill_pool);
+        ops_backfill_pool = NULL;
+    }
     ops_frame_mdl = NdisAllocateMdl(NULL, ops_frame[0], OPS_DATA_SIZE);
     if (ops_cheap_pool && ops_frame_mdl)
         ops_clone_parent = NdisAllocateNetBufferAndNetBufferList(ops_cheap_pool, 0, 0, ops_frame_mdl, 0, 1514);
@@ -88,6 +94,8 @@ static void ops_teardown(void)
     NdisFreeNetBufferListPool(ops_data_pool);
     NdisFreeNetBufferListPool(ops_cheap_pool);
     NdisFreeNetBufferListPool(ops_ctx_pool);
+    if (ops_backfill_pool)
+        NdisFreeNetBufferListPool(ops_backfill_pool);
 #if NDISBUF_HAVE_DPDK
     if (ops_mbuf_pool) {
         rte_pktmbuf_free(ops_dpdk_clone_parent);
@@ -238,6 +246,25 @@ static void op_nd_retreat_data(long n)
         NdisFreeNetBufferList(nbl);
     }
 }
+
+/*
+ * The same with the pool's data back-fill set (ndisbuf_nbl_pool_set_data_backfill):
+ * fresh NBLs start at DataOffset 128, as a fresh mbuf starts at its headroom.
+ */
+static void op_nd_retreat_backfill(long n)
+{
+    for (long i = 0; i < n; i++) {
+        PNET_BUFFER_LIST nbl = NdisAllocateNetBufferList(ops_backfill_pool, 0, 0);
+        PNET_BUFFER nb = NET_BUFFER_LIST_FIRST_NB(nbl);
+        NdisRetreatNetBufferDataStart(nb, OPS_HEADER, 0, NULL);
+        PUCHAR h = NdisGetDataBuffer(nb, OPS_HEADER, NULL, 1, 0);
+        memcpy(h, ops_header, OPS_HEADER);
+        sink = (ULONG_PTR)h;
+        NdisFreeNetBufferList(nbl);
+    }
+}
+
+static int ops_ready_backfill(void) { return ops_backfill_pool != NULL; }
 
 static void op_malloc_retreat(long n)
 {
@@ -485,6 +512,8 @@ static const struct bench_side ops_sides[] = {
 
     {"nd_rt_mdl", "ndisbuf caller MDL, born DataOffset 128: retreat 14+write+free", ops_ready_cheap,
      op_nd_retreat_mdl, 1, {0}, 0, 0},
+    {"nd_rt_backfill", "ndisbuf DataSize 2048, pool back-fill 128: retreat 14+write+free", ops_ready_backfill,
+     op_nd_retreat_backfill, 1, {0}, 0, 0},
     {"nd_rt_data", "ndisbuf DataSize 2048: advance 128, retreat 14+write+free", ops_ready_data, op_nd_retreat_data,
      1, {0}, 0, 0},
     {"malloc_rt", "glibc malloc, header write at +114, free", ops_ready_always, op_malloc_retreat, 1, {0}, 0, 0},

@@ -314,6 +314,8 @@ static void summary(void)
     bench_row_ns("alloc+free vs glibc (NBL+NB+data)", med("nd_data"), "malloc+free", med("malloc"), 0, "");
     bench_row_ns("retreat 14+header: caller MDL, born with back-fill", med("nd_rt_mdl"), "alloc+prepend(14)+free",
                  med("dpdk_rt"), 0.7, dp);
+    bench_row_ns("retreat 14+header: own data, pool back-fill 128", med("nd_rt_backfill"), "alloc+prepend(14)+free",
+                 med("dpdk_rt"), 0.7, dp);
     bench_row_ns("retreat 14+header: own data, advance 128 first", med("nd_rt_data"), "alloc+prepend(14)+free",
                  med("dpdk_rt"), 0.7, dp);
     bench_row_ns("bulk 32 alloc+free, per packet", med("nd_bulk"), "alloc_bulk/free_bulk", med("dpdk_bulk"), 1.0, dp);

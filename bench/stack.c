@@ -162,13 +162,17 @@ static NDIS_STATUS bp_register(void)
     return NdisRegisterProtocolDriver(NULL, &c, &bp.driver);
 }
 
-/* Sleeps until at most `allowed` frames are in flight (sent, not completed). */
-static void bp_wait_in_flight(unsigned long allowed)
+/*
+ * When more than `limit` frames are in flight (sent, not completed), sleeps
+ * until at most `resume` are: a sender that stops at the window waits for
+ * half of it to come back, not for each batch (one wake-up per half window).
+ */
+static void bp_wait_in_flight(unsigned long limit, unsigned long resume)
 {
-    if (bp.sent - atomic_load_explicit(&bp.completed, memory_order_acquire) <= allowed)
+    if (bp.sent - atomic_load_explicit(&bp.completed, memory_order_acquire) <= limit)
         return;
     pthread_mutex_lock(&bp.lock);
-    bp.resume_at = bp.sent - allowed;
+    bp.resume_at = bp.sent - resume;
     atomic_store_explicit(&bp.waiting, 1, memory_order_release);
     while (atomic_load_explicit(&bp.completed, memory_order_acquire) < bp.resume_at)
         pthread_cond_wait(&bp.cond, &bp.lock);
@@ -208,14 +212,14 @@ static int bp_run(unsigned long frames, int expect_receive, struct run_result *r
     double cpu0 = bench_process_cpu_s(), t0 = bench_now_ns();
     for (unsigned long done = 0; done < frames;) {
         ULONG n = frames - done < STACK_BATCH ? (ULONG)(frames - done) : STACK_BATCH;
-        bp_wait_in_flight(STACK_WINDOW - n);
+        bp_wait_in_flight(STACK_WINDOW - n, STACK_WINDOW / 2);
         if (!bp_send_batch(n)) {
             fprintf(stderr, "stack: allocation failed after %lu frames\n", done);
             return 0;
         }
         done += n;
     }
-    bp_wait_in_flight(0);
+    bp_wait_in_flight(0, 0);
     double deadline = bench_now_ns() + 5e9;
     while (expect_receive && atomic_load(&bp.received) - r0 < frames && bench_now_ns() < deadline)
         sched_yield();

@@ -415,13 +415,29 @@ static VOID VlanFilterWriteNetBuffer(PNET_BUFFER NetBuffer, ULONG Offset, const 
 }
 
 /*
+ * The frame's first Length bytes: in place when the current MDL holds them
+ * (nearly always: checked here without a call), else what NdisGetDataBuffer
+ * gives, in place or copied to Storage.
+ */
+static PUCHAR VlanFilterHeader(PNET_BUFFER NetBuffer, ULONG Length, PUCHAR Storage)
+{
+    PMDL Mdl = NET_BUFFER_CURRENT_MDL(NetBuffer);
+    ULONG Offset = NET_BUFFER_CURRENT_MDL_OFFSET(NetBuffer);
+
+    if (Mdl != NULL && NET_BUFFER_DATA_LENGTH(NetBuffer) >= Length && Offset <= MmGetMdlByteCount(Mdl) &&
+        MmGetMdlByteCount(Mdl) - Offset >= Length)
+        return (PUCHAR)MmGetSystemAddressForMdlSafe(Mdl, NormalPagePriority) + Offset;
+    return NdisGetDataBuffer(NetBuffer, Length, Storage, 1, 0);
+}
+
+/*
  * The first 16 bytes of the frame hold the MACs then 4 bytes of room (just
  * retreated into, or an old tag): MACs down to the start, the tag behind.
  */
 static VOID VlanFilterPutTag(PNET_BUFFER NetBuffer, USHORT Tci)
 {
     UCHAR Storage[VLAN_FILTER_HEADER_LENGTH];
-    PUCHAR Header = NdisGetDataBuffer(NetBuffer, VLAN_FILTER_HEADER_LENGTH, Storage, 1, 0);
+    PUCHAR Header = VlanFilterHeader(NetBuffer, VLAN_FILTER_HEADER_LENGTH, Storage);
 
     /* The caller made sure DataLength >= 16, so Header is never NULL. */
     RtlMoveMemory(Header, Header + VLAN_FILTER_TAG_LENGTH, VLAN_FILTER_MAC_LENGTH);
@@ -437,7 +453,7 @@ static VOID VlanFilterPutTag(PNET_BUFFER NetBuffer, USHORT Tci)
 static VOID VlanFilterMoveMacsOverTag(PNET_BUFFER NetBuffer)
 {
     UCHAR Storage[VLAN_FILTER_HEADER_LENGTH];
-    PUCHAR Header = NdisGetDataBuffer(NetBuffer, VLAN_FILTER_HEADER_LENGTH, Storage, 1, 0);
+    PUCHAR Header = VlanFilterHeader(NetBuffer, VLAN_FILTER_HEADER_LENGTH, Storage);
 
     RtlMoveMemory(Header + VLAN_FILTER_TAG_LENGTH, Header, VLAN_FILTER_MAC_LENGTH);
     if (Header == Storage)
@@ -676,12 +692,12 @@ static VLAN_FILTER_FRAME_KIND VlanFilterInspectFrame(PNET_BUFFER Nb, PUSHORT Tci
 
     if (Length < VLAN_FILTER_ETHERNET_HEADER_LENGTH)
         return VlanFrameUntagged; /* a runt: not ours to judge */
-    Header = NdisGetDataBuffer(Nb, VLAN_FILTER_ETHERNET_HEADER_LENGTH, Storage, 1, 0);
+    Header = VlanFilterHeader(Nb, VLAN_FILTER_ETHERNET_HEADER_LENGTH, Storage);
     if (((Header[12] << 8) | Header[13]) != VLAN_FILTER_TPID)
         return VlanFrameUntagged;
     if (Length < VLAN_FILTER_MIN_TAGGED_LENGTH)
         return VlanFrameForeign;
-    Header = NdisGetDataBuffer(Nb, VLAN_FILTER_HEADER_LENGTH, Storage, 1, 0);
+    Header = VlanFilterHeader(Nb, VLAN_FILTER_HEADER_LENGTH, Storage);
     *Tci = (USHORT)((Header[14] << 8) | Header[15]);
     return VlanFrameOurs;
 }

@@ -20,10 +20,15 @@
 #define NDISBUF_ARENA_MIN_BYTES (8ULL << 30)     /* 8 GiB */
 #define NDISBUF_SLOT_SHIFT 26                    /* 64 MiB slots */
 #define NDISBUF_SLOT_BYTES (1ULL << NDISBUF_SLOT_SHIFT)
-/* A pool reserves room for this many elements (at least one slot)... */
-#define NDISBUF_POOL_RESERVE_ELEMENTS 65536ULL
-/* ...but never more than this much address space. */
+/*
+ * A pool reserves room for this many elements (at least one slot), so that
+ * a million packets can be held from one pool...
+ */
+#define NDISBUF_POOL_RESERVE_ELEMENTS (1ULL << 20)
+/* ...but never more than this much address space... */
 #define NDISBUF_POOL_MAX_RESERVE_BYTES (4ULL << 30)
+/* ...nor more than this share of the arena, so that at least this many pools fit in it. */
+#define NDISBUF_ARENA_MIN_POOLS 256
 
 /* Growth: memory is committed in chunks that double from min to max. */
 #define NDISBUF_GROW_MIN_BYTES (64ULL << 10)
@@ -89,6 +94,21 @@
 #else
 #define NDISBUF_POISON(addr, size) ((void)(addr), (void)(size))
 #define NDISBUF_UNPOISON(addr, size) ((void)(addr), (void)(size))
+#endif
+
+/*
+ * The allocation fast paths are built for three x86-64 levels and the best
+ * one is chosen when the library is loaded (GCC function multi-versioning,
+ * an IFUNC: no cost per call). What differs is the width of the stores that
+ * lay a fresh NBL and NB out: 4 x 16 bytes, 2 x 32 or 1 x 64 per cache line;
+ * those stores are most of an allocation's time. Sanitizer builds and other
+ * architectures get the one portable version.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(NDISBUF_HAVE_ASAN) && \
+    !defined(__SANITIZE_THREAD__)
+#define NDISBUF_HOT_PATH __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define NDISBUF_HOT_PATH
 #endif
 
 #define NDISBUF_LIKELY(x) __builtin_expect(!!(x), 1)

@@ -218,6 +218,21 @@ NDISBUF_API ULONG ndisbuf_nbl_free_bulk(struct _NET_BUFFER_LIST **NetBufferLists
  */
 NDISBUF_API ULONG ndisbuf_nbl_free_chain(struct _NET_BUFFER_LIST *NetBufferListChain);
 
+/*
+ * Header room from the allocation itself (DPDK's headroom). An NBL from a
+ * pool with fAllocateNetBuffer and a DataSize normally starts with
+ * DataOffset 0 and DataLength DataSize, so a header in front needs
+ * NdisAdvanceNetBufferDataStart first or a retreat that allocates an MDL.
+ * After this call, NBLs allocated from the pool start with DataOffset (and
+ * CurrentMdlOffset) DataBackFill and DataLength DataSize - DataBackFill:
+ * NdisRetreatNetBufferDataStart up to DataBackFill bytes then only moves
+ * offsets. NBLs already allocated are unchanged; 0 restores the default.
+ * NDIS_STATUS_INVALID_PARAMETER (with a diagnostic, pool unchanged) for a
+ * handle that is no live NBL pool, a pool without data, or DataBackFill >
+ * DataSize. Call it while no other thread allocates from the pool.
+ */
+NDISBUF_API NDIS_STATUS ndisbuf_nbl_pool_set_data_backfill(NDIS_HANDLE PoolHandle, ULONG DataBackFill);
+
 /* ---- NDIS 5.1 tagged memory (docs/ndis5.md) ---- */
 /* What one tag holds. */
 typedef struct _NDISBUF_TAG_USAGE {

@@ -19,10 +19,10 @@
 #include "verify/verify.h"
 
 /* The header of an NBL from an ndisbuf pool, or NULL with a diagnostic. */
-static struct elem_header *context_nbl_header(PNET_BUFFER_LIST nbl, const char *fn)
+static inline struct elem_header *context_nbl_header(PNET_BUFFER_LIST nbl, const char *fn)
 {
-    struct elem_header *h = NULL;
-    if (!nbl || elem_classify(nbl, &h) != OBJ_NBL || h->state != ELEM_LIVE) {
+    struct elem_header *h = elem_live_nbl(nbl); /* the constant-offset lookup, checked through the arena */
+    if (NDISBUF_UNLIKELY(!h)) {
         vf_diagnostic(fn, "NetBufferList %p is not a live NET_BUFFER_LIST from an ndisbuf pool", (void *)nbl);
         return NULL;
     }

@@ -35,6 +35,14 @@ static bool address_aligned(const void *p, UINT multiple, UINT offset)
 PVOID NdisGetDataBuffer(PNET_BUFFER NetBuffer, ULONG BytesNeeded, PVOID Storage, UINT AlignMultiple,
                         UINT AlignOffset)
 {
+    /* Fast path: the bytes lie in the current MDL and no alignment is asked for. */
+    if (NDISBUF_LIKELY(NetBuffer && NetBuffer->CurrentMdl && AlignMultiple <= 1 && BytesNeeded &&
+                       BytesNeeded <= NetBuffer->DataLength &&
+                       NetBuffer->CurrentMdlOffset < NetBuffer->CurrentMdl->ByteCount &&
+                       NetBuffer->CurrentMdl->ByteCount - NetBuffer->CurrentMdlOffset >= BytesNeeded)) {
+        struct mdl_cursor c = {NetBuffer->CurrentMdl, NetBuffer->CurrentMdlOffset};
+        return cursor_address(&c);
+    }
     const char *fn = "NdisGetDataBuffer";
     if (!NetBuffer) {
         vf_diagnostic(fn, "NetBuffer is NULL");

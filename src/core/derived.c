@@ -17,6 +17,7 @@
 #include "config.h"
 #include "cursor.h"
 #include "element.h"
+#include "nbl_fast.h"
 #include "verify/track.h"
 #include "verify/verify.h"
 
@@ -258,10 +259,58 @@ static bool clone_nb(struct derive *d, PNET_BUFFER nb, PNET_BUFFER src, bool ori
     return ok;
 }
 
-PNET_BUFFER_LIST NdisAllocateCloneNetBufferList(PNET_BUFFER_LIST OriginalNetBufferList,
-                                                NDIS_HANDLE NetBufferListPoolHandle, NDIS_HANDLE NetBufferPoolHandle,
-                                                ULONG AllocateCloneFlags)
+/*
+ * The fast clone: a live parent of one NB whose data lies in one MDL, a
+ * clone pool that gives NBLs with their NB and no data, verifier and fault
+ * injection off, elements in this thread's magazines. The child is what the
+ * careful path would build; NULL means "take the careful path".
+ */
+static inline __attribute__((always_inline)) PNET_BUFFER_LIST clone_fast(PNET_BUFFER_LIST parent, struct nbuf_pool *pool, ULONG flags, void *site)
 {
+    if (!nbl_fast_allowed(pool, 0, 0) || !pool->allocate_nb || pool->layout.data_size || flags > NDIS_CLONE_FLAGS_USE_ORIGINAL_MDLS ||
+        !elem_live_nbl(parent))
+        return NULL;
+    PNET_BUFFER src = parent->FirstNetBuffer;
+    if (!src || src->Next || !src->CurrentMdl || !src->DataLength ||
+        (ULONG64)src->CurrentMdlOffset + src->DataLength > src->CurrentMdl->ByteCount ||
+        (flags && src->CurrentMdl->Next))
+        return NULL;
+    struct nbuf_pool *mdl_pool = flags ? NULL : pools_mdl_pool();
+    struct elem_header *mh = NULL, *h;
+    if (!flags && (!mdl_pool || !(mh = elem_take_cached(mdl_pool, site))))
+        return NULL;
+    if (!(h = elem_take_cached(pool, site))) {
+        if (mh)
+            elem_release(mdl_pool, mh);
+        return NULL;
+    }
+    PNET_BUFFER_LIST nbl = nbl_setup_fitting(pool, h, 0, 0);
+    h->derived = flags ? DERIVED_CLONE_ORIGINAL_MDLS : DERIVED_CLONE;
+    h->derived_delta = 0;
+    nbl->Context = NULL; /* a child has no context, whatever its pool gives */
+    h->context_base = NULL;
+    nbl->ParentNetBufferList = parent;
+    *nbl_derived_nb_count(nbl) = 1;
+    PNET_BUFFER nb = nbl->FirstNetBuffer;
+    if (flags) {
+        nb->MdlChain = nb->CurrentMdl = src->CurrentMdl;
+        nb->DataOffset = nb->CurrentMdlOffset = src->CurrentMdlOffset;
+    } else {
+        PMDL mdl = mdl_derived_init(mh, src->CurrentMdl, src->CurrentMdlOffset, src->DataLength, nb);
+        *derived_chain_head(nb) = nb->MdlChain = nb->CurrentMdl = mdl;
+    }
+    nb->DataLength = src->DataLength;
+    return nbl;
+}
+
+NDISBUF_HOT_PATH PNET_BUFFER_LIST NdisAllocateCloneNetBufferList(PNET_BUFFER_LIST OriginalNetBufferList,
+                                                                 NDIS_HANDLE NetBufferListPoolHandle,
+                                                                 NDIS_HANDLE NetBufferPoolHandle, ULONG AllocateCloneFlags)
+{
+    PNET_BUFFER_LIST fast = clone_fast(OriginalNetBufferList, NetBufferListPoolHandle, AllocateCloneFlags,
+                                       __builtin_return_address(0));
+    if (NDISBUF_LIKELY(fast != NULL))
+        return fast;
     struct derive d = {.site = __builtin_return_address(0), .fn = "NdisAllocateCloneNetBufferList"};
     if (!parent_usable(OriginalNetBufferList, "OriginalNetBufferList", d.fn))
         return NULL;
@@ -451,8 +500,30 @@ static void derived_free(PNET_BUFFER_LIST nbl, enum derive_kind family, ULONG fl
     derive_release(nbl, h, fn);
 }
 
-VOID NdisFreeCloneNetBufferList(PNET_BUFFER_LIST CloneNetBufferList, ULONG FreeCloneFlags)
+/*
+ * The fast free of what clone_fast builds (one NB, its one built MDL or the
+ * parent's, nothing added by the driver); false when anything differs, for
+ * the careful path to decide and report.
+ */
+static inline __attribute__((always_inline)) bool clone_free_fast(PNET_BUFFER_LIST nbl, ULONG flags)
 {
+    if (flags & ~(ULONG)NDIS_CLONE_FLAGS_USE_ORIGINAL_MDLS)
+        return false;
+    struct elem_header *h = nbl_fast_freeable(nbl, flags ? DERIVED_CLONE_ORIGINAL_MDLS : DERIVED_CLONE);
+    if (!h || !h->pool->layout.nb || *nbl_derived_nb_count(nbl) != 1)
+        return false;
+    PNET_BUFFER nb = nbl->FirstNetBuffer;
+    PMDL head = *derived_chain_head(nb);
+    if (head && !mdl_derived_release_single(head, nb))
+        return false;
+    elem_release(h->pool, h);
+    return true;
+}
+
+NDISBUF_HOT_PATH VOID NdisFreeCloneNetBufferList(PNET_BUFFER_LIST CloneNetBufferList, ULONG FreeCloneFlags)
+{
+    if (NDISBUF_LIKELY(clone_free_fast(CloneNetBufferList, FreeCloneFlags)))
+        return;
     derived_free(CloneNetBufferList, DERIVED_CLONE, FreeCloneFlags, 0, "NdisFreeCloneNetBufferList");
 }
 

@@ -10,13 +10,15 @@
  */
 #include "element.h"
 
+#include <string.h>
+
 #include "config.h"
 #include "verify/track.h"
 #include "verify/verify.h"
 
 static size_t elem_body_bytes(const struct nbuf_pool *pool)
 {
-    return pool_stride(pool->engine) - sizeof(struct elem_header);
+    return pool->body_bytes;
 }
 
 void elem_init(void *element, void *user)
@@ -24,13 +26,21 @@ void elem_init(void *element, void *user)
     struct nbuf_pool *pool = user;
     struct elem_header *header = element;
     *header = (struct elem_header){.state = ELEM_FREE, .pool = pool};
+    /* Structures zero (clean on free starts here); data bytes are left untouched. */
+    memset(header + 1, 0, pool->layout.data ? pool->layout.data - sizeof(*header) : pool->body_bytes);
+    elem_scrub_for_reuse(pool, header);
     NDISBUF_POISON(header + 1, elem_body_bytes(pool));
+}
+
+void elem_data_mdl_rebuild(const struct nbuf_pool *pool, struct elem_header *h)
+{
+    elem_data_mdl_init(elem_part(h, pool->layout.mdl), elem_part(h, pool->layout.data), pool->layout.data_size);
 }
 
 enum obj_kind elem_classify(const void *addr, struct elem_header **header)
 {
     struct pool *engine;
-    struct elem_header *h = pool_element_containing(addr, &engine);
+    struct elem_header *h = pool_element_lookup(addr, &engine);
     if (!h)
         return OBJ_NONE;
     *header = h;
@@ -80,19 +90,20 @@ const char *elem_kind_name(enum obj_kind kind)
 
 void *elem_take(struct nbuf_pool *pool, void *alloc_site)
 {
-    struct elem_header *header = pool_alloc(pool->engine);
-    if (NDISBUF_UNLIKELY(!header))
+    struct elem_header *header = pool_alloc_cached(pool->engine);
+    if (NDISBUF_UNLIKELY(!header) && !(header = pool_alloc(pool->engine)))
         return NULL;
-    NDISBUF_UNPOISON(header + 1, elem_body_bytes(pool));
-    /* Relaxed stores (plain moves): the verifier's leak scans read these from other threads. */
-    __atomic_store_n(&header->state, ELEM_LIVE, __ATOMIC_RELAXED);
-    header->flags = 0;
-    header->derived = DERIVED_NONE;
-    __atomic_store_n(&header->generation, header->generation + 1, __ATOMIC_RELAXED);
-    header->owner = pool->owner;
-    header->alloc_site = alloc_site;
-    header->context_base = NULL;
+    elem_mark_live(pool, header, alloc_site);
     return header;
+}
+
+void elem_take_failed(const struct nbuf_pool *pool, const char *fn)
+{
+    if (pool_full(pool->engine))
+        vf_diagnostic(fn, "the pool is full: all %llu elements its address reservation holds are allocated",
+                      (unsigned long long)pool_reserved_elements(pool->engine));
+    else
+        vf_diagnostic(fn, "out of memory: the pool could not grow");
 }
 
 void elem_give_back(struct elem_header *header)
@@ -101,13 +112,17 @@ void elem_give_back(struct elem_header *header)
     __atomic_store_n(&header->state, ELEM_FREE, __ATOMIC_RELAXED);
     if (NDISBUF_UNLIKELY(vf_level() >= 2) && pool->kind <= NBUF_POOL_MDL && vf_quarantine_take(header))
         return;
+    elem_scrub_for_reuse(pool, header);
     NDISBUF_POISON(header + 1, elem_body_bytes(pool));
-    pool_free(pool->engine, header);
+    if (NDISBUF_UNLIKELY(!pool_free_cached(pool->engine, header)))
+        pool_free(pool->engine, header);
 }
 
 void elem_release_quarantined(struct elem_header *header)
 {
     struct nbuf_pool *pool = header->pool;
+    NDISBUF_UNPOISON(header + 1, elem_body_bytes(pool)); /* the quarantine may have ASan-poisoned it */
+    elem_scrub_for_reuse(pool, header);
     NDISBUF_POISON(header + 1, elem_body_bytes(pool));
     pool_free(pool->engine, header);
 }

@@ -18,7 +18,9 @@
 
 #include <stdbool.h>
 
+#include "config.h"
 #include "ndis.h"
+#include "pool/magazine.h"
 #include "pool/pool.h"
 
 enum elem_state {
@@ -95,6 +97,8 @@ struct nbuf_pool {
     NDIS_HANDLE owner;
     struct elem_layout layout;
     struct pool *engine;
+    size_t body_bytes;            /* bytes of an element after its header (poisoned while free) */
+    ULONG data_backfill;          /* DataOffset a fresh NB of a pool with data starts at (ndisbuf extension) */
     struct nbuf_pool *live_next;  /* registry of live pools (pools.c) */
     struct nbuf_pool *live_prev;
 };
@@ -111,19 +115,186 @@ enum obj_kind {
 };
 
 /*
- * Zeroes a structure of compile-time size with plain 16-byte stores. A
+ * Zeroes a structure of compile-time size with plain vector stores. A
  * memset of a few hundred constant bytes becomes `rep stos` at -O2, whose
  * start-up cost is larger than the whole rest of an allocation; this stays
- * a short run of vector stores. `bytes` must be a multiple of 16 and `p`
- * 16-byte aligned (true of every NDIS structure in an element).
+ * a short run of stores, one per cache line where the function is built
+ * for AVX-512 (NDISBUF_HOT_PATH), four of 16 bytes on a baseline build.
+ * `bytes` must be a multiple of 16 and `p` 16-byte aligned (true of every
+ * NDIS structure in an element).
  */
 typedef long long elem_v16 __attribute__((vector_size(16), may_alias));
-static inline void elem_zero(void *p, size_t bytes)
+typedef long long elem_v64 __attribute__((vector_size(64), aligned(16), may_alias));
+static inline __attribute__((always_inline)) void elem_zero(void *p, size_t bytes)
 {
-    elem_v16 *v = p;
-#pragma GCC unroll 32
-    for (size_t i = 0; i < bytes / sizeof(elem_v16); i++)
-        v[i] = (elem_v16){0, 0};
+    char *c = p;
+#pragma GCC unroll 16
+    for (size_t i = 0; i < bytes / sizeof(elem_v64); i++)
+        ((elem_v64 *)c)[i] = (elem_v64){0};
+#pragma GCC unroll 4
+    for (size_t i = bytes / sizeof(elem_v64) * sizeof(elem_v64); i + sizeof(elem_v16) <= bytes; i += sizeof(elem_v16))
+        *(elem_v16 *)(c + i) = (elem_v16){0, 0};
+    if (bytes % sizeof(elem_v16))
+        *(long long *)(c + bytes - sizeof(long long)) = 0;
+}
+
+/* The part of an element at `offset` (an offset from its layout). */
+static inline void *elem_part(struct elem_header *header, size_t offset)
+{
+    return (char *)header + offset;
+}
+
+/*
+ * Marks a just-taken element live for pool: the one place that decides what
+ * an element's header says at allocation.
+ */
+static inline void elem_mark_live(struct nbuf_pool *pool, struct elem_header *header, void *alloc_site)
+{
+    NDISBUF_UNPOISON(header + 1, pool->body_bytes);
+    /* Relaxed stores (plain moves): the verifier's leak scans read these from other threads. */
+    __atomic_store_n(&header->state, ELEM_LIVE, __ATOMIC_RELAXED);
+    header->flags = 0;
+    header->derived = DERIVED_NONE;
+    __atomic_store_n(&header->generation, header->generation + 1, __ATOMIC_RELAXED);
+    header->owner = pool->owner;
+    header->alloc_site = alloc_site;
+    header->context_base = NULL;
+}
+
+/* A live element from this thread's magazine, or NULL: then call elem_take. */
+static inline struct elem_header *elem_take_cached(struct nbuf_pool *pool, void *alloc_site)
+{
+    struct elem_header *header = pool_alloc_cached(pool->engine);
+    if (NDISBUF_UNLIKELY(!header))
+        return NULL;
+    elem_mark_live(pool, header, alloc_site);
+    return header;
+}
+
+/*
+ * A free element's own data MDL always describes all of its data (so an
+ * allocation need not rebuild it): this puts it back when a driver changed
+ * it (a length adjusted, a Next linked). Nothing for pools without data.
+ */
+void elem_data_mdl_rebuild(const struct nbuf_pool *pool, struct elem_header *h);
+static inline void elem_data_mdl_restore(const struct nbuf_pool *pool, struct elem_header *h)
+{
+    const struct elem_layout *l = &pool->layout;
+    if (!l->data_size)
+        return;
+    const MDL *mdl = elem_part(h, l->mdl);
+    char *data = elem_part(h, l->data);
+    if (NDISBUF_UNLIKELY(mdl->Next || mdl->MappedSystemVa != data || mdl->StartVa != PAGE_ALIGN(data) ||
+                         mdl->ByteCount != l->data_size || mdl->ByteOffset != BYTE_OFFSET(data) ||
+                         mdl->MdlFlags != MDL_SOURCE_IS_NONPAGED_POOL || mdl->Process ||
+                         mdl->Size != (CSHORT)(sizeof(MDL) + sizeof(PFN_NUMBER) *
+                                                                 ADDRESS_AND_SIZE_TO_SPAN_PAGES(data, l->data_size))))
+        elem_data_mdl_rebuild(pool, h);
+}
+
+/*
+ * Clean on free. An NBL pool element keeps, while free, every byte of its
+ * NBL and NB past their first cache line as a fresh NBL has it: zero, but
+ * for the protocol id in the NetBufferListFrameType slot. An allocation
+ * then writes only the first line of each (NBL: Next .. NdisReserved; NB:
+ * the data description and NdisPoolHandle) instead of 544 bytes, and a
+ * free reads the rest (reads are cheaper than writes and leave a line
+ * shared instead of pulling it to the writer's core) and rewrites it only
+ * when some byte differs. Every way an element goes back to its pool
+ * passes here (elem_scrub_for_reuse); elem_init establishes it.
+ */
+#define ELEM_LINE 64
+static inline __attribute__((always_inline)) bool elem_all_zero(const void *p, size_t bytes)
+{
+    const char *c = p;
+    elem_v64 acc = {0};
+#pragma GCC unroll 8
+    for (size_t i = 0; i < bytes / sizeof(elem_v64); i++)
+        acc |= ((const elem_v64 *)c)[i];
+    elem_v16 tail = {0, 0};
+#pragma GCC unroll 4
+    for (size_t i = bytes / sizeof(elem_v64) * sizeof(elem_v64); i + sizeof(elem_v16) <= bytes; i += sizeof(elem_v16))
+        tail |= *(const elem_v16 *)(c + i);
+    if (bytes % sizeof(elem_v16))
+        tail[0] |= *(const long long *)(c + bytes - sizeof(long long));
+    union {
+        elem_v64 v;
+        elem_v16 q[4];
+    } fold = {.v = acc};
+    elem_v16 r = fold.q[0] | fold.q[1] | fold.q[2] | fold.q[3] | tail;
+    return (r[0] | r[1]) == 0;
+}
+
+static inline __attribute__((always_inline)) void elem_clear_if_dirty(void *p, size_t bytes)
+{
+    if (NDISBUF_UNLIKELY(!elem_all_zero(p, bytes)))
+        elem_zero(p, bytes);
+}
+
+#define ELEM_NBL_FRAME_TYPE offsetof(NET_BUFFER_LIST, NetBufferListInfo[NetBufferListFrameType])
+#define ELEM_NBL_TAIL_BEFORE (ELEM_NBL_FRAME_TYPE - ELEM_LINE)
+#define ELEM_NBL_TAIL_AFTER (sizeof(NET_BUFFER_LIST) - ELEM_NBL_FRAME_TYPE - sizeof(PVOID))
+#define ELEM_NB_TAIL (sizeof(NET_BUFFER) - ELEM_LINE)
+_Static_assert(ELEM_NBL_FRAME_TYPE > ELEM_LINE && ELEM_NBL_TAIL_BEFORE % 8 == 0, "frame type slot past line 0");
+
+/* Restores what a free element of pool must hold (see "Clean on free"), and its data MDL built. */
+static inline __attribute__((always_inline)) void elem_scrub_for_reuse(const struct nbuf_pool *pool,
+                                                                       struct elem_header *h)
+{
+    const struct elem_layout *l = &pool->layout;
+    if (pool->kind == NBUF_POOL_NBL) {
+        char *nbl = elem_part(h, l->nbl);
+        elem_clear_if_dirty(nbl + ELEM_LINE, ELEM_NBL_TAIL_BEFORE);
+        elem_clear_if_dirty(nbl + ELEM_NBL_FRAME_TYPE + sizeof(PVOID), ELEM_NBL_TAIL_AFTER);
+        PVOID *frame_type = (PVOID *)(nbl + ELEM_NBL_FRAME_TYPE);
+        if (NDISBUF_UNLIKELY(*frame_type != (PVOID)(ULONG_PTR)pool->protocol_id))
+            *frame_type = (PVOID)(ULONG_PTR)pool->protocol_id;
+        if (l->nb)
+            elem_clear_if_dirty((char *)elem_part(h, l->nb) + ELEM_LINE, ELEM_NB_TAIL);
+    }
+    elem_data_mdl_restore(pool, h);
+}
+
+/* n live elements from this thread's magazine, or false with none taken (then take them one by one). */
+static inline bool elem_take_cached_many(struct nbuf_pool *pool, struct elem_header **out, uint32_t n,
+                                         void *alloc_site)
+{
+    if (!pool_alloc_cached_many(pool->engine, (void **)out, n))
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        elem_mark_live(pool, out[i], alloc_site);
+    return true;
+}
+
+/* Returns a live element to its pool at once (no quarantine: the caller is on a fast path). */
+static inline __attribute__((always_inline)) void elem_release(struct nbuf_pool *pool, struct elem_header *header)
+{
+    __atomic_store_n(&header->state, ELEM_FREE, __ATOMIC_RELAXED);
+    elem_scrub_for_reuse(pool, header);
+    NDISBUF_POISON(header + 1, pool->body_bytes);
+    if (NDISBUF_UNLIKELY(!pool_free_cached(pool->engine, header)))
+        pool_free(pool->engine, header);
+}
+
+/* Every element's first part (the NBL, the NB or the MDL of its pool's kind) follows the header. */
+#define ELEM_FIRST_PART_OFFSET sizeof(struct elem_header)
+
+/*
+ * The header of a live NBL of an NBL pool, or NULL for anything else (the
+ * caller's careful path then names it). Never dereferences obj before the
+ * arena says it is an element's NBL. The header is found from obj by a
+ * constant, not through the lookup, so a correctly predicted check costs
+ * the fast paths no latency.
+ */
+static inline struct elem_header *elem_live_nbl(const void *obj)
+{
+    struct pool *engine;
+    struct elem_header *start = pool_element_lookup(obj, &engine);
+    struct elem_header *h = (struct elem_header *)((uintptr_t)obj - ELEM_FIRST_PART_OFFSET);
+    if (NDISBUF_UNLIKELY(start != h || h->pool->kind != NBUF_POOL_NBL ||
+                         __atomic_load_n(&h->state, __ATOMIC_RELAXED) != ELEM_LIVE))
+        return NULL;
+    return h;
 }
 
 /* The header of the element whose part at `offset` is `part`. */
@@ -138,11 +309,12 @@ static inline ULONG_PTR *nbl_derived_nb_count(PNET_BUFFER_LIST nbl)
     return (ULONG_PTR *)&nbl->NdisReserved[0];
 }
 
-/* The part of an element at `offset` (an offset from its layout). */
-static inline void *elem_part(struct elem_header *header, size_t offset)
+/* NdisReserved[0] of an NB: how many retreat MDLs the library has put on it (retreat.c). */
+static inline ULONG_PTR nb_retreat_mdls_held(const NET_BUFFER *nb)
 {
-    return (char *)header + offset;
+    return (ULONG_PTR)nb->NdisReserved[0];
 }
+
 
 /* layout.c */
 void layout_nbl_pool(struct elem_layout *layout, bool with_nb, USHORT context_size, ULONG data_size);
@@ -163,6 +335,8 @@ struct elem_header *elem_checked(const void *obj, enum obj_kind want, const char
 bool elem_pool_matches(struct elem_header *h, const void *obj, NDIS_HANDLE claimed, const char *what,
                        const char *fn);
 void *elem_take(struct nbuf_pool *pool, void *alloc_site);
+/* The diagnostic for an elem_take that returned NULL: the pool full, or memory exhausted. */
+void elem_take_failed(const struct nbuf_pool *pool, const char *fn);
 /* Frees an element (at verifier level 2, into the quarantine first). */
 void elem_give_back(struct elem_header *header);
 /* The quarantine's way out: straight back to the pool. */
@@ -189,6 +363,13 @@ const char *nbl_free_call_name(uint8_t kind);
 
 /* mdl.c: MDLs describing part of another MDL's buffer, for derived NBLs */
 PMDL mdl_derived_alloc(PMDL source, ULONG offset, ULONG length, PNET_BUFFER owner, void *site, const char *fn);
+/* Lays a just-taken MDL element out as such an MDL (mdl_derived_alloc's work after the allocation). */
+PMDL mdl_derived_init(struct elem_header *h, PMDL source, ULONG offset, ULONG length, PNET_BUFFER owner);
+/*
+ * Frees mdl when it is a lone (no Next) MDL the library built for owner;
+ * false, with nothing done, otherwise.
+ */
+bool mdl_derived_release_single(PMDL mdl, PNET_BUFFER owner);
 /*
  * Frees the MDLs built for `owner` on the chain from `head`: MDLs the
  * driver linked in between are stepped over, never freed.
@@ -221,7 +402,17 @@ void pools_for_each_live(void (*fn)(struct nbuf_pool *pool, void *ctx), void *ct
 /* nb.c: one place that points an NB at an MDL chain */
 bool nb_chain_fits(PMDL chain, ULONG offset, SIZE_T length, const char *function);
 void nb_attach_chain(PNET_BUFFER nb, PMDL chain, ULONG offset, SIZE_T length);
-void nb_attach_own_data(PNET_BUFFER nb, struct elem_header *header);
+/*
+ * Points a just-zeroed NB of an element with data at that data (its MDL is
+ * kept built while free): all of it, less the pool's data back-fill in front.
+ */
+static inline void nb_attach_own_data(PNET_BUFFER nb, struct elem_header *h)
+{
+    const struct nbuf_pool *pool = h->pool;
+    nb->MdlChain = nb->CurrentMdl = elem_part(h, pool->layout.mdl);
+    nb->DataOffset = nb->CurrentMdlOffset = pool->data_backfill;
+    nb->DataLength = pool->layout.data_size - pool->data_backfill;
+}
 void nb_relocate_current(PNET_BUFFER nb);
 
 /* retreat.c: releases the library's retreat MDLs still on an NB being freed */

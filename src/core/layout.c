@@ -43,6 +43,8 @@ void layout_nbl_pool(struct elem_layout *layout, bool with_nb, USHORT context_si
 {
     layout_begin(layout);
     layout->nbl = layout_append(layout, sizeof(NET_BUFFER_LIST), MEMORY_ALLOCATION_ALIGNMENT);
+    /* The NBL follows the header (ELEM_FIRST_PART_OFFSET): NdisFreeNetBufferList's fast path relies on it. */
+    _Static_assert(ELEM_FIRST_PART_OFFSET % MEMORY_ALLOCATION_ALIGNMENT == 0, "no padding before the NBL");
     if (context_size) {
         layout->context = layout_append(layout, sizeof(NET_BUFFER_LIST_CONTEXT) + context_size,
                                         MEMORY_ALLOCATION_ALIGNMENT);

@@ -32,12 +32,11 @@ VOID MmBuildMdlForNonPagedPool(PMDL MemoryDescriptorList)
 }
 
 /*
- * A pool MDL describing va (not yet built), or NULL; *header is its
- * element's header. fault_kind: the NDISBUF_FAULT_* kind fault injection
- * counts this allocation as, 0 when the caller already did.
+ * A live element of the internal MDL pool, or NULL after a diagnostic.
+ * fault_kind: the NDISBUF_FAULT_* kind fault injection counts this
+ * allocation as, 0 when the caller already did.
  */
-static PMDL mdl_take(NDIS_HANDLE owner, PVOID va, ULONG length, ULONG fault_kind, void *site, const char *fn,
-                     struct elem_header **header)
+static struct elem_header *mdl_element_take(ULONG fault_kind, void *site, const char *fn)
 {
     if (fault_kind && vf_fault_fail(fault_kind)) {
         vf_fault_diagnostic(fn);
@@ -45,16 +44,30 @@ static PMDL mdl_take(NDIS_HANDLE owner, PVOID va, ULONG length, ULONG fault_kind
     }
     struct nbuf_pool *pool = pools_mdl_pool();
     struct elem_header *h = pool ? elem_take(pool, site) : NULL;
-    if (!h) {
+    if (!h)
         vf_diagnostic(fn, "out of memory for an MDL");
-        return NULL;
-    }
+    return h;
+}
+
+/* Lays a taken MDL element out to describe va (not yet built), for owner. */
+static PMDL mdl_element_init(struct elem_header *h, NDIS_HANDLE owner, PVOID va, ULONG length)
+{
     h->owner = owner;
     h->built_length = length;
-    PMDL mdl = elem_part(h, pool->layout.mdl);
+    PMDL mdl = elem_part(h, h->pool->layout.mdl);
     MmInitializeMdl(mdl, va, length);
-    *header = h;
     return mdl;
+}
+
+/* A pool MDL describing va (not yet built), or NULL; *header is its element's header. */
+static PMDL mdl_take(NDIS_HANDLE owner, PVOID va, ULONG length, ULONG fault_kind, void *site, const char *fn,
+                     struct elem_header **header)
+{
+    struct elem_header *h = mdl_element_take(fault_kind, site, fn);
+    if (!h)
+        return NULL;
+    *header = h;
+    return mdl_element_init(h, owner, va, length);
 }
 
 PMDL IoAllocateMdl(PVOID VirtualAddress, ULONG Length, BOOLEAN SecondaryBuffer, BOOLEAN ChargeQuota, PIRP Irp)
@@ -147,19 +160,23 @@ VOID NdisAdjustMdlLength(PMDL Mdl, UINT Length)
     Mdl->ByteCount = Length;
 }
 
-PMDL mdl_derived_alloc(PMDL source, ULONG offset, ULONG length, PNET_BUFFER owner, void *site, const char *fn)
+PMDL mdl_derived_init(struct elem_header *h, PMDL source, ULONG offset, ULONG length, PNET_BUFFER owner)
 {
     PUCHAR va = (PUCHAR)MmGetMdlVirtualAddress(source) + offset;
     PUCHAR system_va = (PUCHAR)MmGetSystemAddressForMdlSafe(source, NormalPagePriority) + offset;
-    struct elem_header *h = NULL;
-    PMDL mdl = mdl_take(owner, va, length, NDISBUF_FAULT_MDL, site, fn, &h);
-    if (!mdl)
-        return NULL;
     h->flags |= ELEM_DERIVED_MDL;
+    PMDL mdl = mdl_element_init(h, owner, va, length);
     mdl->MappedSystemVa = system_va;
     mdl->MdlFlags |= MDL_PARTIAL | MDL_SOURCE_IS_NONPAGED_POOL;
     return mdl;
 }
+
+PMDL mdl_derived_alloc(PMDL source, ULONG offset, ULONG length, PNET_BUFFER owner, void *site, const char *fn)
+{
+    struct elem_header *h = mdl_element_take(NDISBUF_FAULT_MDL, site, fn);
+    return h ? mdl_derived_init(h, source, offset, length, owner) : NULL;
+}
+
 
 /*
  * The header of a live MDL the library gave out with `flag` (ELEM_RETREAT_BUFFER,
@@ -171,6 +188,17 @@ static struct elem_header *mdl_library_header(PMDL mdl, uint8_t flag, PNET_BUFFE
     if (elem_classify(mdl, &h) != OBJ_MDL || h->state != ELEM_LIVE || !(h->flags & flag))
         return NULL;
     return !owner || h->owner == owner ? h : NULL;
+}
+
+bool mdl_derived_release_single(PMDL mdl, PNET_BUFFER owner)
+{
+    if (mdl->Next)
+        return false;
+    struct elem_header *h = mdl_library_header(mdl, ELEM_DERIVED_MDL, owner);
+    if (!h)
+        return false;
+    elem_release(h->pool, h);
+    return true;
 }
 
 void mdl_derived_free_chain(PMDL head, PNET_BUFFER owner)

@@ -92,13 +92,6 @@ VOID NdisAdjustNetBufferCurrentMdl(PNET_BUFFER NetBuffer)
     nb_relocate_current(NetBuffer);
 }
 
-void nb_attach_own_data(PNET_BUFFER nb, struct elem_header *h)
-{
-    const struct elem_layout *l = &h->pool->layout;
-    PMDL mdl = elem_part(h, l->mdl);
-    elem_data_mdl_init(mdl, elem_part(h, l->data), l->data_size);
-    nb_attach_chain(nb, mdl, 0, l->data_size);
-}
 
 PNET_BUFFER nb_take(struct nbuf_pool *pool, void *site, const char *fn)
 {
@@ -108,7 +101,7 @@ PNET_BUFFER nb_take(struct nbuf_pool *pool, void *site, const char *fn)
     }
     struct elem_header *h = elem_take(pool, site);
     if (NDISBUF_UNLIKELY(!h)) {
-        vf_diagnostic(fn, "out of memory: the pool could not grow");
+        elem_take_failed(pool, fn);
         return NULL;
     }
     PNET_BUFFER nb = elem_part(h, pool->layout.nb);

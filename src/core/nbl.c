@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "element.h"
+#include "nbl_fast.h"
 #include "verify/fault.h"
 #include "verify/track.h"
 #include "verify/verify.h"
@@ -33,39 +34,22 @@ bool nbl_context_request_ok(USHORT size, USHORT backfill, const char *fn)
     return true;
 }
 
-/*
- * Gives the NBL its allocation-time context: the used part is the last
- * `size` bytes of the block, with at least `backfill` unused bytes before it.
- */
-static bool nbl_context_init(PNET_BUFFER_LIST nbl, struct elem_header *h, USHORT size, USHORT backfill)
+/* A separate context block of `total` bytes, for a request larger than the element's; NULL when none. */
+__attribute__((noinline)) PNET_BUFFER_LIST_CONTEXT nbl_context_block_alloc(struct elem_header *h, size_t total)
 {
-    const struct elem_layout *l = &h->pool->layout;
-    PNET_BUFFER_LIST_CONTEXT block;
-    if ((ULONG)size + backfill <= l->context_size) {
-        if (!l->context_size)
-            return true; /* no context at all */
-        block = elem_part(h, l->context);
-        block->Size = l->context_size;
-    } else {
-        size_t total = (size_t)size + backfill;
-        if (vf_fault_fail(NDISBUF_FAULT_CONTEXT))
-            return false;
-        block = aligned_alloc(MEMORY_ALLOCATION_ALIGNMENT,
-                              (sizeof(*block) + total + MEMORY_ALLOCATION_ALIGNMENT - 1) &
-                                  ~(size_t)(MEMORY_ALLOCATION_ALIGNMENT - 1));
-        if (!block)
-            return false;
-        block->Size = (USHORT)total;
-        h->flags |= ELEM_CONTEXT_ALLOCATED;
-    }
-    block->Next = NULL;
-    block->Offset = (USHORT)(block->Size - size);
-    nbl->Context = block;
-    h->context_base = block;
-    return true;
+    if (vf_fault_fail(NDISBUF_FAULT_CONTEXT))
+        return NULL;
+    PNET_BUFFER_LIST_CONTEXT block = aligned_alloc(MEMORY_ALLOCATION_ALIGNMENT,
+                                                   (sizeof(*block) + total + MEMORY_ALLOCATION_ALIGNMENT - 1) &
+                                                       ~(size_t)(MEMORY_ALLOCATION_ALIGNMENT - 1));
+    if (!block)
+        return NULL;
+    block->Size = (USHORT)total;
+    h->flags |= ELEM_CONTEXT_ALLOCATED;
+    return block;
 }
 
-PNET_BUFFER_LIST nbl_take(struct nbuf_pool *pool, USHORT context_size, USHORT context_backfill, void *site,
+NDISBUF_HOT_PATH PNET_BUFFER_LIST nbl_take(struct nbuf_pool *pool, USHORT context_size, USHORT context_backfill, void *site,
                           const char *fn)
 {
     if (vf_fault_fail(NDISBUF_FAULT_NBL)) {
@@ -74,61 +58,87 @@ PNET_BUFFER_LIST nbl_take(struct nbuf_pool *pool, USHORT context_size, USHORT co
     }
     struct elem_header *h = elem_take(pool, site);
     if (NDISBUF_UNLIKELY(!h)) {
-        vf_diagnostic(fn, "out of memory: the pool could not grow");
+        elem_take_failed(pool, fn);
         return NULL;
     }
-    const struct elem_layout *l = &pool->layout;
-    PNET_BUFFER_LIST nbl = elem_part(h, l->nbl);
-    elem_zero(nbl, sizeof(*nbl));
-    nbl->NdisPoolHandle = pool;
-    NdisSetNetBufferListProtocolId(nbl, pool->protocol_id);
-    if (NDISBUF_UNLIKELY(!nbl_context_init(nbl, h, context_size, context_backfill))) {
+    PNET_BUFFER_LIST nbl = nbl_setup(pool, h, context_size, context_backfill);
+    if (NDISBUF_UNLIKELY(!nbl)) {
         elem_give_back(h);
         vf_diagnostic(fn, "out of memory for a %u-byte context block%s", context_size + context_backfill,
                       vf_fault_note());
         return NULL;
-    }
-    if (l->nb) {
-        PNET_BUFFER nb = elem_part(h, l->nb);
-        elem_zero(nb, sizeof(*nb));
-        nb->NdisPoolHandle = pool;
-        nbl->FirstNetBuffer = nb;
-        if (l->data_size)
-            nb_attach_own_data(nb, h);
     }
     if (NDISBUF_UNLIKELY(vf_level() >= 1))
         vf_nbl_allocated(h, nbl);
     return nbl;
 }
 
-PNET_BUFFER_LIST NdisAllocateNetBufferList(NDIS_HANDLE PoolHandle, USHORT ContextSize, USHORT ContextBackFill)
+/* The careful allocation: every check, fault injection, growth, tracking. */
+static __attribute__((noinline)) PNET_BUFFER_LIST nbl_alloc_careful(NDIS_HANDLE handle, USHORT context_size,
+                                                                     USHORT context_backfill, void *site,
+                                                                     const char *fn)
 {
-    const char *fn = "NdisAllocateNetBufferList";
-    struct nbuf_pool *pool = pools_checked(PoolHandle, NBUF_POOL_NBL, fn);
-    if (!pool || !nbl_context_request_ok(ContextSize, ContextBackFill, fn))
+    struct nbuf_pool *pool = pools_checked(handle, NBUF_POOL_NBL, fn);
+    if (!pool || !nbl_context_request_ok(context_size, context_backfill, fn))
         return NULL;
-    return nbl_take(pool, ContextSize, ContextBackFill, __builtin_return_address(0), fn);
+    return nbl_take(pool, context_size, context_backfill, site, fn);
 }
 
-PNET_BUFFER_LIST NdisAllocateNetBufferAndNetBufferList(NDIS_HANDLE PoolHandle, USHORT ContextSize,
-                                                       USHORT ContextBackFill, PMDL MdlChain, ULONG DataOffset,
-                                                       SIZE_T DataLength)
+NDISBUF_HOT_PATH PNET_BUFFER_LIST NdisAllocateNetBufferList(NDIS_HANDLE PoolHandle, USHORT ContextSize,
+                                                             USHORT ContextBackFill)
+{
+    struct nbuf_pool *pool = PoolHandle;
+    struct elem_header *h;
+    if (nbl_fast_allowed(pool, ContextSize, ContextBackFill) &&
+        NDISBUF_LIKELY((h = elem_take_cached(pool, __builtin_return_address(0))) != NULL))
+        return nbl_setup_fitting(pool, h, ContextSize, ContextBackFill);
+    return nbl_alloc_careful(PoolHandle, ContextSize, ContextBackFill, __builtin_return_address(0),
+                             "NdisAllocateNetBufferList");
+}
+
+/* NdisAllocateNetBufferAndNetBufferList's careful way: every check explained. */
+static __attribute__((noinline)) PNET_BUFFER_LIST nbl_and_nb_alloc_careful(NDIS_HANDLE handle, USHORT context_size,
+                                                                            USHORT context_backfill, PMDL chain,
+                                                                            ULONG offset, SIZE_T length, void *site)
 {
     const char *fn = "NdisAllocateNetBufferAndNetBufferList";
-    struct nbuf_pool *pool = pools_checked(PoolHandle, NBUF_POOL_NBL, fn);
-    if (!pool || !nbl_context_request_ok(ContextSize, ContextBackFill, fn))
+    struct nbuf_pool *pool = pools_checked(handle, NBUF_POOL_NBL, fn);
+    if (!pool || !nbl_context_request_ok(context_size, context_backfill, fn))
         return NULL;
     if (NDISBUF_UNLIKELY(!pool->allocate_nb || pool->layout.data_size)) {
         vf_diagnostic(fn, "the pool was created with %s; this call needs fAllocateNetBuffer TRUE and DataSize 0",
                       pool->allocate_nb ? "a DataSize" : "fAllocateNetBuffer FALSE");
         return NULL;
     }
-    if (!nb_chain_fits(MdlChain, DataOffset, DataLength, fn))
+    if (!nb_chain_fits(chain, offset, length, fn))
         return NULL;
-    PNET_BUFFER_LIST nbl = nbl_take(pool, ContextSize, ContextBackFill, __builtin_return_address(0), fn);
+    PNET_BUFFER_LIST nbl = nbl_take(pool, context_size, context_backfill, site, fn);
     if (nbl)
-        nb_attach_chain(nbl->FirstNetBuffer, MdlChain, DataOffset, DataLength);
+        nb_attach_chain(nbl->FirstNetBuffer, chain, offset, length);
     return nbl;
+}
+
+NDISBUF_HOT_PATH PNET_BUFFER_LIST NdisAllocateNetBufferAndNetBufferList(NDIS_HANDLE PoolHandle, USHORT ContextSize,
+                                                                        USHORT ContextBackFill, PMDL MdlChain,
+                                                                        ULONG DataOffset, SIZE_T DataLength)
+{
+    /* Fast path: a pool with NBs and no data, and no chain or a one-MDL chain holding the data. */
+    struct nbuf_pool *pool = PoolHandle;
+    struct elem_header *h;
+    if (nbl_fast_allowed(pool, ContextSize, ContextBackFill) &&
+        NDISBUF_LIKELY(pool->allocate_nb && !pool->layout.data_size) &&
+        NDISBUF_LIKELY(MdlChain ? !MdlChain->Next && (ULONG64)DataOffset + DataLength <= MdlChain->ByteCount
+                                : !DataOffset && !DataLength) &&
+        NDISBUF_LIKELY((h = elem_take_cached(pool, __builtin_return_address(0))) != NULL)) {
+        PNET_BUFFER_LIST nbl = nbl_setup_fitting(pool, h, ContextSize, ContextBackFill);
+        PNET_BUFFER nb = nbl->FirstNetBuffer;
+        nb->MdlChain = nb->CurrentMdl = MdlChain;
+        nb->DataOffset = nb->CurrentMdlOffset = DataOffset;
+        nb->stDataLength = DataLength;
+        return nbl;
+    }
+    return nbl_and_nb_alloc_careful(PoolHandle, ContextSize, ContextBackFill, MdlChain, DataOffset, DataLength,
+                                    __builtin_return_address(0));
 }
 
 /*
@@ -221,8 +231,10 @@ const char *nbl_free_call_name(uint8_t kind)
     return "NdisFreeNetBufferList";
 }
 
-VOID NdisFreeNetBufferList(PNET_BUFFER_LIST NetBufferList)
+NDISBUF_HOT_PATH VOID NdisFreeNetBufferList(PNET_BUFFER_LIST NetBufferList)
 {
+    if (NDISBUF_LIKELY(nbl_free_fast(NetBufferList)))
+        return;
     nbl_free_one(NetBufferList);
 }
 

@@ -153,6 +153,8 @@ static struct nbuf_pool *pool_new(enum nbuf_pool_kind kind, NDIS_HANDLE owner, U
     pool->layout = *layout;
     struct pool_config config = {.element_size = layout->size, .user = pool, .init = elem_init};
     pool->engine = pool_create(&config);
+    if (pool->engine)
+        pool->body_bytes = pool_stride(pool->engine) - sizeof(struct elem_header);
     if (!pool->engine) {
         pthread_mutex_lock(&registry_lock);
         pool_object_retire_locked(pool);
@@ -428,6 +430,23 @@ VOID NdisFreeNetBufferListPool(NDIS_HANDLE PoolHandle)
 VOID NdisFreeNetBufferPool(NDIS_HANDLE PoolHandle)
 {
     pool_free_checked(PoolHandle, NBUF_POOL_NB, "NdisFreeNetBufferPool");
+}
+
+/* ------------------------------------------------------ data back-fill */
+
+NDIS_STATUS ndisbuf_nbl_pool_set_data_backfill(NDIS_HANDLE PoolHandle, ULONG DataBackFill)
+{
+    const char *fn = "ndisbuf_nbl_pool_set_data_backfill";
+    struct nbuf_pool *pool = pools_checked(PoolHandle, NBUF_POOL_NBL, fn);
+    if (!pool)
+        return NDIS_STATUS_INVALID_PARAMETER;
+    if (!pool->layout.data_size || DataBackFill > pool->layout.data_size) {
+        vf_diagnostic(fn, "DataBackFill %u needs a pool with fAllocateNetBuffer and a DataSize of at least as much "
+                          "(this one has DataSize %u)", DataBackFill, pool->layout.data_size);
+        return NDIS_STATUS_INVALID_PARAMETER;
+    }
+    __atomic_store_n(&pool->data_backfill, DataBackFill, __ATOMIC_RELAXED);
+    return NDIS_STATUS_SUCCESS;
 }
 
 /* ----------------------------------------------------------------- stats */

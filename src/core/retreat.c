@@ -123,6 +123,15 @@ static NDIS_STATUS nb_retreat(PNET_BUFFER nb, ULONG delta, ULONG backfill, NET_B
 NDIS_STATUS NdisRetreatNetBufferDataStart(PNET_BUFFER NetBuffer, ULONG DataOffsetDelta, ULONG DataBackFill,
                                           NET_BUFFER_ALLOCATE_MDL_HANDLER AllocateMdlHandler)
 {
+    /* Fast path: the back-fill is in the current MDL, so only offsets and the length move. */
+    if (NDISBUF_LIKELY(NetBuffer && NetBuffer->CurrentMdl && NetBuffer->CurrentMdlOffset >= DataOffsetDelta &&
+                       NetBuffer->DataOffset >= DataOffsetDelta &&
+                       (ULONG64)NetBuffer->DataLength + DataOffsetDelta <= 0xFFFFFFFFu)) {
+        NetBuffer->DataOffset -= DataOffsetDelta;
+        NetBuffer->CurrentMdlOffset -= DataOffsetDelta;
+        NetBuffer->stDataLength = (SIZE_T)NetBuffer->DataLength + DataOffsetDelta;
+        return NDIS_STATUS_SUCCESS;
+    }
     return nb_retreat(NetBuffer, DataOffsetDelta, DataBackFill, AllocateMdlHandler, NULL,
                       "NdisRetreatNetBufferDataStart");
 }
@@ -200,6 +209,15 @@ static void nb_advance(PNET_BUFFER nb, ULONG delta, BOOLEAN free_mdl, NET_BUFFER
 VOID NdisAdvanceNetBufferDataStart(PNET_BUFFER NetBuffer, ULONG DataOffsetDelta, BOOLEAN FreeMdl,
                                    NET_BUFFER_FREE_MDL_HANDLER FreeMdlHandler)
 {
+    /* Fast path: the new start is still inside the current MDL and no retreat MDL can become unused. */
+    if (NDISBUF_LIKELY(NetBuffer && NetBuffer->CurrentMdl && DataOffsetDelta <= NetBuffer->DataLength &&
+                       (ULONG64)NetBuffer->CurrentMdlOffset + DataOffsetDelta < NetBuffer->CurrentMdl->ByteCount &&
+                       (!FreeMdl || !*retreat_mdl_count(NetBuffer)))) {
+        NetBuffer->DataOffset += DataOffsetDelta;
+        NetBuffer->CurrentMdlOffset += DataOffsetDelta;
+        NetBuffer->stDataLength = (SIZE_T)NetBuffer->DataLength - DataOffsetDelta;
+        return;
+    }
     nb_advance(NetBuffer, DataOffsetDelta, FreeMdl, FreeMdlHandler, "NdisAdvanceNetBufferDataStart");
 }
 

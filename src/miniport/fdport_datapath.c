@@ -109,7 +109,7 @@ NDIS_STATUS FdportAllocateReceives(PFDPORT_ADAPTER Adapter)
     if (Adapter->ReceivePool == NULL)
         return NDIS_STATUS_RESOURCES;
     for (ULONG i = 0; i < FDPORT_RECEIVE_COUNT; i++) {
-        PNET_BUFFER_LIST Nbl = NdisAllocateNetBufferList(Adapter->ReceivePool, 0, 0);
+        PNET_BUFFER_LIST Nbl = MpAllocateReceiveNbl(Adapter->ReceivePool);
 
         if (Nbl == NULL)
             return NDIS_STATUS_RESOURCES; /* the caller frees what was allocated */
@@ -265,14 +265,12 @@ static VOID FdportPrepareReceive(PFDPORT_ADAPTER Adapter, PFDPORT_FRAME Frame)
 {
     PNET_BUFFER_LIST Nbl = Frame->Nbl;
     PNET_BUFFER Nb = NET_BUFFER_LIST_FIRST_NB(Nbl);
-    PVOID ProtocolId = NET_BUFFER_LIST_INFO(Nbl, NetBufferListProtocolId); /* the pool's; keep it */
 
     Nbl->SourceHandle = Adapter->MiniportAdapterHandle;
     Nbl->Flags = 0;
     Nbl->NblFlags = 0;
     NET_BUFFER_LIST_STATUS(Nbl) = NDIS_STATUS_SUCCESS;
-    MpClearInfo(Nbl);
-    NET_BUFFER_LIST_INFO(Nbl, NetBufferListProtocolId) = ProtocolId;
+    MpClearInfo(Nbl); /* keeps the pool's NetBufferListProtocolId */
     NET_BUFFER_DATA_OFFSET(Nb) = Frame->Offset; /* the unused headroom is back-fill */
     NET_BUFFER_CURRENT_MDL(Nb) = NET_BUFFER_FIRST_MDL(Nb);
     NET_BUFFER_CURRENT_MDL_OFFSET(Nb) = Frame->Offset;

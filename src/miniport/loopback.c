@@ -18,8 +18,11 @@
  *           then complete the sends (up to 64 per call)
  *   MiniportReturnNetBufferLists (any thread) --free list--> thread
  *
- * Receive NBLs are allocated once, at initialize, and recycled: the data
- * path makes no allocation and no system call per frame. When fewer than
+ * Receive NBLs are allocated once, at initialize, and recycled, with
+ * context back-fill for the layers above (mphelp.h): the data path makes no
+ * allocation and no system call per frame. Idle, the thread polls for work
+ * for LOOPBACK_SPIN_TIME before it sleeps, so a steady stream of sends
+ * costs no wake-up. When fewer than
  * an eighth of them are free, a batch is indicated with
  * NDIS_RECEIVE_FLAGS_RESOURCES, so it is ours again as soon as the
  * indication returns and the pool cannot run dry because an overlying
@@ -46,6 +49,8 @@
 #define LOOPBACK_LOW_WATER (LOOPBACK_RECEIVE_COUNT / 8)
 #define LOOPBACK_BATCH 64 /* NBLs per indication and per send completion */
 #define LOOPBACK_LINK_SPEED 10000000000ULL /* a nominal 10 Gbit/s */
+#define LOOPBACK_SPIN_TIME 200 /* 100 ns units (20 us): how long the idle thread polls for work before it sleeps */
+#define LOOPBACK_CACHE_LINE 64
 #define LOOPBACK_MULTICAST_LIST_SIZE 32
 #define LOOPBACK_POOL_TAG ((ULONG)'L' | ((ULONG)'o' << 8) | ((ULONG)'o' << 16) | ((ULONG)'p' << 24))
 
@@ -68,7 +73,8 @@ typedef struct _LOOPBACK_ADAPTER {
     NDIS_HANDLE ReceivePool;
     pthread_t Thread;
 
-    pthread_mutex_t Lock;
+    /* What senders, returns and the thread share: a cache line of its own. */
+    _Alignas(LOOPBACK_CACHE_LINE) pthread_mutex_t Lock;
     pthread_cond_t Wake;
     /* Under Lock. */
     LOOPBACK_STATE State;
@@ -78,9 +84,15 @@ typedef struct _LOOPBACK_ADAPTER {
     PNET_BUFFER_LIST SendTail;
     PNET_BUFFER_LIST FreeReceives;  /* receive NBLs we own, linked by Next */
     ULONG FreeReceiveCount;
+    /* Set (under Lock) whenever the thread has something to do; the spinning thread reads it without. */
+    _Atomic BOOLEAN WorkQueued;
 
-    /* Statistics: written by the thread only, read by OID queries. */
-    _Atomic ULONG64 FramesTransmitted;
+    /*
+     * Statistics: written by the thread only, once per batch, read by OID
+     * queries; on a line of their own so that the thread's writes do not
+     * take the shared line away from the senders.
+     */
+    _Alignas(LOOPBACK_CACHE_LINE) _Atomic ULONG64 FramesTransmitted;
     _Atomic ULONG64 FramesReceived;
     _Atomic ULONG64 TransmitErrors;
     _Atomic ULONG64 ReceiveNoBuffer;
@@ -100,6 +112,8 @@ typedef struct _LOOPBACK_SEND_BATCH {
     PNET_BUFFER_LIST Head;
     PNET_BUFFER_LIST Tail;
     ULONG Count;
+    ULONG Transmitted;        /* NBLs looped back, added to the statistics with the completion */
+    ULONG Errors;
 } LOOPBACK_SEND_BATCH, *PLOOPBACK_SEND_BATCH;
 
 static MINIPORT_INITIALIZE LoopbackInitializeEx;
@@ -178,7 +192,7 @@ static NDIS_STATUS LoopbackAllocateReceives(PLOOPBACK_ADAPTER Adapter)
     if (Adapter->ReceivePool == NULL)
         return NDIS_STATUS_RESOURCES;
     for (ULONG i = 0; i < LOOPBACK_RECEIVE_COUNT; i++) {
-        PNET_BUFFER_LIST Nbl = NdisAllocateNetBufferList(Adapter->ReceivePool, 0, 0);
+        PNET_BUFFER_LIST Nbl = MpAllocateReceiveNbl(Adapter->ReceivePool);
 
         if (Nbl == NULL)
             return NDIS_STATUS_RESOURCES; /* the caller frees what was allocated */
@@ -247,18 +261,36 @@ static PNET_BUFFER_LIST LoopbackNextReceive(PLOOPBACK_ADAPTER Adapter, PLOOPBACK
 static VOID LoopbackPrepareReceive(PLOOPBACK_ADAPTER Adapter, PNET_BUFFER_LIST Nbl, ULONG Length)
 {
     PNET_BUFFER Nb = NET_BUFFER_LIST_FIRST_NB(Nbl);
-    PVOID ProtocolId = NET_BUFFER_LIST_INFO(Nbl, NetBufferListProtocolId); /* the pool's; keep it */
 
     Nbl->SourceHandle = Adapter->MiniportAdapterHandle;
     Nbl->Flags = 0;
     Nbl->NblFlags = 0;
     NET_BUFFER_LIST_STATUS(Nbl) = NDIS_STATUS_SUCCESS;
-    MpClearInfo(Nbl);
-    NET_BUFFER_LIST_INFO(Nbl, NetBufferListProtocolId) = ProtocolId;
+    MpClearInfo(Nbl); /* keeps the pool's NetBufferListProtocolId */
     NET_BUFFER_DATA_OFFSET(Nb) = 0;
     NET_BUFFER_CURRENT_MDL(Nb) = NET_BUFFER_FIRST_MDL(Nb);
     NET_BUFFER_CURRENT_MDL_OFFSET(Nb) = 0;
     NET_BUFFER_DATA_LENGTH(Nb) = Length;
+}
+
+/*
+ * Copies a frame into a receive NB (its one MDL, big enough for any frame
+ * that fits) and returns the bytes copied. A frame in one MDL, the usual
+ * case, is one memcpy; one spread over several goes MDL by MDL.
+ */
+static ULONG LoopbackCopyFrame(PNET_BUFFER Receive, PNET_BUFFER Nb, ULONG Length)
+{
+    PMDL Mdl = NET_BUFFER_CURRENT_MDL(Nb);
+    ULONG Offset = NET_BUFFER_CURRENT_MDL_OFFSET(Nb);
+    ULONG Copied = 0;
+
+    if (Mdl != NULL && Offset <= MmGetMdlByteCount(Mdl) && MmGetMdlByteCount(Mdl) - Offset >= Length) {
+        NdisMoveMemory(MmGetSystemAddressForMdlSafe(NET_BUFFER_FIRST_MDL(Receive), NormalPagePriority),
+                       (PUCHAR)MmGetSystemAddressForMdlSafe(Mdl, NormalPagePriority) + Offset, Length);
+        return Length;
+    }
+    NdisCopyFromNetBufferToNetBuffer(Receive, 0, Length, Nb, 0, &Copied);
+    return Copied;
 }
 
 /* True when every frame of the NBL is an Ethernet frame that fits the MTU. */
@@ -295,7 +327,7 @@ static NDIS_STATUS LoopbackLoopNbl(PLOOPBACK_ADAPTER Adapter, PNET_BUFFER_LIST S
             return NDIS_STATUS_RESOURCES;
         }
         LoopbackPrepareReceive(Adapter, Receive, Length);
-        NdisCopyFromNetBufferToNetBuffer(NET_BUFFER_LIST_FIRST_NB(Receive), 0, Length, Nb, 0, &Copied);
+        Copied = LoopbackCopyFrame(NET_BUFFER_LIST_FIRST_NB(Receive), Nb, Length);
         if (Copied != Length) { /* an NB whose MDL chain is shorter than its data */
             NET_BUFFER_LIST_NEXT_NBL(Receive) = Batch->Spare;
             Batch->Spare = Receive;
@@ -316,10 +348,14 @@ static VOID LoopbackCompleteSends(PLOOPBACK_ADAPTER Adapter, PLOOPBACK_SEND_BATC
 {
     if (Sends->Count == 0)
         return;
+    if (Sends->Transmitted != 0)
+        LoopbackCount(&Adapter->FramesTransmitted, Sends->Transmitted);
+    if (Sends->Errors != 0)
+        LoopbackCount(&Adapter->TransmitErrors, Sends->Errors);
     NET_BUFFER_LIST_NEXT_NBL(Sends->Tail) = NULL;
     NdisMSendNetBufferListsComplete(Adapter->MiniportAdapterHandle, Sends->Head, 0);
     Sends->Head = Sends->Tail = NULL;
-    Sends->Count = 0;
+    Sends->Count = Sends->Transmitted = Sends->Errors = 0;
 }
 
 /* Adds a send whose status is set to the batch; a full batch is completed. */
@@ -355,7 +391,10 @@ static PNET_BUFFER_LIST LoopbackTransmit(PLOOPBACK_ADAPTER Adapter, PNET_BUFFER_
         Chain = NET_BUFFER_LIST_NEXT_NBL(Nbl);
         if (Running)
             Status = LoopbackLoopNbl(Adapter, Nbl, &Batch);
-        LoopbackCount(Status == NDIS_STATUS_SUCCESS ? &Adapter->FramesTransmitted : &Adapter->TransmitErrors, 1);
+        if (Status == NDIS_STATUS_SUCCESS)
+            Sends.Transmitted++;
+        else
+            Sends.Errors++;
         NET_BUFFER_LIST_STATUS(Nbl) = Status;
         LoopbackQueueCompletion(Adapter, &Sends, &Batch, Nbl);
     }
@@ -386,6 +425,46 @@ static BOOLEAN LoopbackPauseDoneLocked(PLOOPBACK_ADAPTER Adapter)
     return TRUE;
 }
 
+/*
+ * Polls WorkQueued for up to LOOPBACK_SPIN_TIME without the lock: a sender
+ * that comes back within it finds the thread awake, and neither side pays
+ * for a sleep and a wake-up (a futex call each and two context switches).
+ */
+static VOID LoopbackSpin(PLOOPBACK_ADAPTER Adapter)
+{
+    ULONGLONG Deadline = KeQueryInterruptTime() + LOOPBACK_SPIN_TIME;
+
+    for (;;) {
+        for (ULONG i = 0; i < 64; i++) {
+            if (atomic_load_explicit(&Adapter->WorkQueued, memory_order_relaxed))
+                return;
+            YieldProcessor();
+        }
+        if (KeQueryInterruptTime() >= Deadline)
+            return;
+    }
+}
+
+/* Waits until the thread has something to do: spins first, then sleeps on Wake. Caller holds Lock. */
+static VOID LoopbackWaitForWorkLocked(PLOOPBACK_ADAPTER Adapter)
+{
+    BOOLEAN Spun = FALSE;
+
+    while (!LoopbackHasWorkLocked(Adapter)) {
+        atomic_store_explicit(&Adapter->WorkQueued, FALSE, memory_order_relaxed);
+        if (!Spun) {
+            pthread_mutex_unlock(&Adapter->Lock);
+            LoopbackSpin(Adapter);
+            pthread_mutex_lock(&Adapter->Lock);
+            Spun = TRUE;
+            continue;
+        }
+        Adapter->ThreadWaiting = TRUE;
+        pthread_cond_wait(&Adapter->Wake, &Adapter->Lock);
+        Adapter->ThreadWaiting = FALSE;
+    }
+}
+
 /* The adapter's thread: takes the queued sends, loops them back, completes pauses. */
 static void *LoopbackThread(void *Context)
 {
@@ -396,11 +475,7 @@ static void *LoopbackThread(void *Context)
         PNET_BUFFER_LIST Chain, Spares;
         BOOLEAN Running;
 
-        while (!LoopbackHasWorkLocked(Adapter)) {
-            Adapter->ThreadWaiting = TRUE;
-            pthread_cond_wait(&Adapter->Wake, &Adapter->Lock);
-            Adapter->ThreadWaiting = FALSE;
-        }
+        LoopbackWaitForWorkLocked(Adapter);
         if (Adapter->State == LoopbackHalting)
             break;
         if (LoopbackPauseDoneLocked(Adapter)) {
@@ -425,9 +500,10 @@ static void *LoopbackThread(void *Context)
     return NULL;
 }
 
-/* Wakes the thread if it sleeps. Caller holds Lock. */
+/* Tells the thread there is work: a spinning thread sees the flag, a sleeping one is woken. Caller holds Lock. */
 static VOID LoopbackWakeLocked(PLOOPBACK_ADAPTER Adapter)
 {
+    atomic_store_explicit(&Adapter->WorkQueued, TRUE, memory_order_relaxed);
     if (Adapter->ThreadWaiting)
         pthread_cond_signal(&Adapter->Wake);
 }
@@ -763,7 +839,7 @@ static VOID LoopbackHaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION 
     (void)HaltAction;
     pthread_mutex_lock(&Adapter->Lock);
     Adapter->State = LoopbackHalting;
-    pthread_cond_signal(&Adapter->Wake);
+    LoopbackWakeLocked(Adapter);
     pthread_mutex_unlock(&Adapter->Lock);
     pthread_join(Adapter->Thread, NULL);
     LoopbackFreeAdapter(Adapter);

@@ -50,12 +50,12 @@ NDIS_HANDLE MpAllocateReceivePool(NDIS_HANDLE MiniportAdapterHandle, ULONG PoolT
     Parameters.fAllocateNetBuffer = TRUE;
     Parameters.PoolTag = PoolTag;
     Parameters.DataSize = DataSize;
+    Parameters.ContextSize = MP_RECEIVE_CONTEXT_BACKFILL;
     return NdisAllocateNetBufferListPool(MiniportAdapterHandle, &Parameters);
 }
 
-VOID MpClearInfo(PNET_BUFFER_LIST Nbl)
+PNET_BUFFER_LIST MpAllocateReceiveNbl(NDIS_HANDLE ReceivePool)
 {
-    for (ULONG i = 0; i < MaxNetBufferListInfo; i++)
-        if (Nbl->NetBufferListInfo[i] != NULL)
-            Nbl->NetBufferListInfo[i] = NULL;
+    /* No used context: the element's own block, all of it room for the layers above. */
+    return NdisAllocateNetBufferList(ReceivePool, 0, MP_RECEIVE_CONTEXT_BACKFILL);
 }

@@ -18,15 +18,41 @@ NDIS_STATUS MpAnswerCounter(PNDIS_OID_REQUEST Request, _Atomic ULONG64 *Statisti
 /* Reads the ULONG a set carries, or says it needs one (INVALID_LENGTH). */
 NDIS_STATUS MpReadUlong(PNDIS_OID_REQUEST Request, PULONG Value);
 /*
- * A receive pool: every NBL comes with its own NB, MDL and DataSize bytes.
- * NULL when the pool cannot be made.
+ * Context back-fill every receive NBL carries (docs/stack.md, "Miniports"):
+ * room for the filters and protocols above to push their per-NBL context
+ * with NdisAllocateNetBufferListContext without a block being allocated
+ * and freed for every frame (the VLAN filter takes 16 bytes).
+ */
+#define MP_RECEIVE_CONTEXT_BACKFILL 64
+
+/*
+ * A receive pool: every NBL comes with its own NB, MDL and DataSize bytes,
+ * and MP_RECEIVE_CONTEXT_BACKFILL bytes of context room. NULL when the pool
+ * cannot be made.
  */
 NDIS_HANDLE MpAllocateReceivePool(NDIS_HANDLE MiniportAdapterHandle, ULONG PoolTag, ULONG DataSize);
+/* One receive NBL of such a pool, all its context room back-fill; NULL when the pool is exhausted. */
+PNET_BUFFER_LIST MpAllocateReceiveNbl(NDIS_HANDLE ReceivePool);
 /*
  * Clears the out-of-band information an overlying driver may have left on
- * a returned receive NBL. The slots are nearly always NULL already, so they
- * are tested rather than all rewritten for every frame.
+ * a returned receive NBL, all but NetBufferListProtocolId (the pool's). The
+ * slots are nearly always NULL already, so they are OR-ed together first
+ * (a few vector loads) and rewritten only when one is set.
  */
-VOID MpClearInfo(PNET_BUFFER_LIST Nbl);
+static inline VOID MpClearInfo(PNET_BUFFER_LIST Nbl)
+{
+    PVOID *Info = Nbl->NetBufferListInfo;
+    ULONG_PTR Any = 0;
+
+    for (ULONG i = 0; i < NetBufferListProtocolId; i++)
+        Any |= (ULONG_PTR)Info[i];
+    for (ULONG i = NetBufferListProtocolId + 1; i < MaxNetBufferListInfo; i++)
+        Any |= (ULONG_PTR)Info[i];
+    if (Any == 0)
+        return;
+    for (ULONG i = 0; i < MaxNetBufferListInfo; i++)
+        if (i != NetBufferListProtocolId)
+            Info[i] = NULL;
+}
 
 #endif /* NDISBUF_MINIPORT_MPHELP_H */

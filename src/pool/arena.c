@@ -19,10 +19,10 @@
 
 pthread_mutex_t arena_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static char *arena_base;
-static size_t arena_bytes;
+char *arena_base;
+size_t arena_bytes;
 static uint32_t arena_slots;
-static struct pool *_Atomic *slot_owner; /* arena_slots entries */
+struct pool *_Atomic *arena_slot_owner; /* arena_slots entries */
 static uint32_t slot_cursor;
 
 /*
@@ -54,8 +54,8 @@ static int arena_reserve_locked(void)
         if (p == MAP_FAILED)
             continue;
         uint32_t slots = (uint32_t)(bytes >> NDISBUF_SLOT_SHIFT);
-        slot_owner = calloc(slots, sizeof(*slot_owner));
-        if (!slot_owner) {
+        arena_slot_owner = calloc(slots, sizeof(*arena_slot_owner));
+        if (!arena_slot_owner) {
             munmap(p, bytes);
             return -1;
         }
@@ -71,9 +71,14 @@ static int arena_reserve_locked(void)
 static int run_is_free(uint32_t first, uint32_t nslots)
 {
     for (uint32_t i = 0; i < nslots; i++)
-        if (atomic_load_explicit(&slot_owner[first + i], memory_order_relaxed))
+        if (atomic_load_explicit(&arena_slot_owner[first + i], memory_order_relaxed))
             return 0;
     return 1;
+}
+
+size_t arena_size_locked(void)
+{
+    return arena_reserve_locked() == 0 ? arena_bytes : 0;
 }
 
 long arena_claim_locked(uint32_t nslots, struct pool *owner, char **base)
@@ -85,7 +90,7 @@ long arena_claim_locked(uint32_t nslots, struct pool *owner, char **base)
         if (first + nslots > arena_slots || !run_is_free(first, nslots))
             continue;
         for (uint32_t i = 0; i < nslots; i++)
-            atomic_store_explicit(&slot_owner[first + i], owner, memory_order_release);
+            atomic_store_explicit(&arena_slot_owner[first + i], owner, memory_order_release);
         slot_cursor = (first + nslots) % arena_slots;
         *base = arena_base + ((size_t)first << NDISBUF_SLOT_SHIFT);
         return first;
@@ -100,21 +105,12 @@ void arena_release_locked(uint32_t first, uint32_t nslots)
     madvise(base, bytes, MADV_DONTNEED);
     mprotect(base, bytes, PROT_NONE);
     for (uint32_t i = 0; i < nslots; i++)
-        atomic_store_explicit(&slot_owner[first + i], NULL, memory_order_release);
-}
-
-struct pool *arena_owner(const void *addr)
-{
-    char *base = __atomic_load_n(&arena_base, __ATOMIC_ACQUIRE);
-    uintptr_t off = (uintptr_t)addr - (uintptr_t)base;
-    if (!base || off >= __atomic_load_n(&arena_bytes, __ATOMIC_RELAXED))
-        return NULL;
-    return atomic_load_explicit(&slot_owner[off >> NDISBUF_SLOT_SHIFT], memory_order_acquire);
+        atomic_store_explicit(&arena_slot_owner[first + i], NULL, memory_order_release);
 }
 
 struct pool *arena_slot_owner_locked(uint32_t first)
 {
     if (first >= arena_slots)
         return NULL;
-    return atomic_load_explicit(&slot_owner[first], memory_order_relaxed);
+    return atomic_load_explicit(&arena_slot_owner[first], memory_order_relaxed);
 }

@@ -9,8 +9,11 @@
 #define NDISBUF_POOL_ARENA_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "config.h"
 
 struct pool;
 
@@ -23,10 +26,24 @@ extern pthread_mutex_t arena_lock;
  * cannot be reserved. Call with arena_lock held.
  */
 long arena_claim_locked(uint32_t nslots, struct pool *owner, char **base);
+/* The arena's size in bytes (reserving it at first use), 0 when it cannot be reserved. arena_lock held. */
+size_t arena_size_locked(void);
 /* Gives the slots back and drops their memory. Call with arena_lock held. */
 void arena_release_locked(uint32_t first, uint32_t nslots);
-/* The pool owning the slot that holds addr, or NULL. Lock-free. */
-struct pool *arena_owner(const void *addr);
+/* Published once the arena is reserved (release/acquire); read by arena_owner. */
+extern char *arena_base;
+extern size_t arena_bytes;
+extern struct pool *_Atomic *arena_slot_owner;
+
+/* The pool owning the slot that holds addr, or NULL. Lock-free, never dereferences addr. */
+static inline struct pool *arena_owner(const void *addr)
+{
+    char *base = __atomic_load_n(&arena_base, __ATOMIC_ACQUIRE);
+    uintptr_t off = (uintptr_t)addr - (uintptr_t)base;
+    if (NDISBUF_UNLIKELY(!base || off >= __atomic_load_n(&arena_bytes, __ATOMIC_RELAXED)))
+        return NULL;
+    return atomic_load_explicit(&arena_slot_owner[off >> NDISBUF_SLOT_SHIFT], memory_order_acquire);
+}
 /* The pool owning slot index `first`, for stale-reference checks. arena_lock held. */
 struct pool *arena_slot_owner_locked(uint32_t first);
 

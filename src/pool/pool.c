@@ -23,60 +23,15 @@
 #include <sys/mman.h>
 
 #include "arena.h"
+#include "magazine.h"
 #include "config.h"
 
-struct magazine {
-    uint32_t count;
-    uint64_t allocs;          /* written by the owning thread only */
-    uint64_t frees;           /* idem */
-    struct pool *pool;
-    struct magazine *next;    /* in pool->magazines, under pool->lock */
-    void *items[NDISBUF_MAGAZINE_SIZE];
-};
-
-struct pool {
-    /* read on every fast-path call */
-    uint64_t generation;
-    uint32_t id;
-    size_t stride;
-    uint64_t reciprocal;      /* ceil(2^64 / stride): division-free lookup */
-    char *base;
-    size_t capacity;          /* elements laid out; atomically published */
-    void *user;
-    pool_init_fn init;
-    /* slow path, under lock */
-    pthread_mutex_t lock;
-    uint32_t nslots;
-    size_t reserve_bytes;
-    size_t committed_bytes;
-    size_t next_grow_bytes;
-    void **depot;
-    size_t depot_count;
-    size_t depot_cap;
-    struct magazine *magazines;
-    uint64_t retired_allocs;  /* from exited threads and magazine-less paths */
-    uint64_t retired_frees;
-};
-
-struct magazine_ref {
-    uint64_t generation;
-    struct magazine *magazine;
-};
-
-struct thread_cache {
-    uint32_t nrefs;
-    struct magazine_ref refs[];
-};
-
-static __thread struct thread_cache *thread_cache __attribute__((tls_model("initial-exec")));
+__thread struct thread_cache *thread_cache __attribute__((tls_model("initial-exec")));
+__thread struct magazine_hot magazine_hot[MAGAZINE_HOT_ENTRIES] __attribute__((tls_model("initial-exec")));
+uint64_t pool_epoch = 1; /* written under arena_lock, read relaxed */
 static uint64_t next_generation = 1; /* under arena_lock */
 static pthread_key_t thread_key;
 static pthread_once_t thread_key_once = PTHREAD_ONCE_INIT;
-
-static inline void counter_bump(uint64_t *counter)
-{
-    __atomic_store_n(counter, __atomic_load_n(counter, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
-}
 
 static inline uint64_t counter_read(const uint64_t *counter)
 {
@@ -134,11 +89,15 @@ static int pool_grow_locked(struct pool *pool)
 
 /* ------------------------------------------------------------ create/destroy */
 
-static size_t pool_reservation(size_t stride)
+/* Address space for a pool of stride-byte elements; call with arena_lock held. */
+static size_t pool_reservation_locked(size_t stride)
 {
     size_t want = stride * NDISBUF_POOL_RESERVE_ELEMENTS;
+    size_t share = arena_size_locked() / NDISBUF_ARENA_MIN_POOLS;
     if (want > NDISBUF_POOL_MAX_RESERVE_BYTES)
         want = NDISBUF_POOL_MAX_RESERVE_BYTES;
+    if (want > share)
+        want = share;
     if (want < stride)
         want = stride;
     return round_up(want, NDISBUF_SLOT_BYTES);
@@ -154,14 +113,15 @@ struct pool *pool_create(const struct pool_config *config)
     pool->reciprocal = UINT64_MAX / stride + 1;
     pool->user = config->user;
     pool->init = config->init;
-    pool->reserve_bytes = pool_reservation(stride);
-    pool->nslots = (uint32_t)(pool->reserve_bytes >> NDISBUF_SLOT_SHIFT);
+
     pool->next_grow_bytes = round_up(stride * 16 > NDISBUF_GROW_MIN_BYTES ? stride * 16
                                                                           : NDISBUF_GROW_MIN_BYTES,
                                      4096);
     pthread_mutex_init(&pool->lock, NULL);
 
     pthread_mutex_lock(&arena_lock);
+    pool->reserve_bytes = pool_reservation_locked(stride);
+    pool->nslots = (uint32_t)(pool->reserve_bytes >> NDISBUF_SLOT_SHIFT);
     long id = arena_claim_locked(pool->nslots, pool, &pool->base);
     if (id >= 0) {
         pool->id = (uint32_t)id;
@@ -179,6 +139,7 @@ struct pool *pool_create(const struct pool_config *config)
 void pool_destroy(struct pool *pool)
 {
     pthread_mutex_lock(&arena_lock);
+    __atomic_store_n(&pool_epoch, pool_epoch + 1, __ATOMIC_RELAXED);
     pthread_mutex_lock(&pool->lock);
     struct magazine *m = pool->magazines;
     while (m) {
@@ -246,13 +207,17 @@ static struct magazine *magazine_attach(struct pool *pool)
 
 static inline struct magazine *magazine_of(struct pool *pool)
 {
-    struct thread_cache *tc = thread_cache;
-    if (NDISBUF_LIKELY(tc && pool->id < tc->nrefs)) {
-        struct magazine_ref *ref = &tc->refs[pool->id];
-        if (NDISBUF_LIKELY(ref->generation == pool->generation))
-            return ref->magazine;
-    }
-    return magazine_attach(pool);
+    struct magazine *m = magazine_recent(pool);
+    return NDISBUF_LIKELY(m != NULL) ? m : magazine_attach(pool);
+}
+
+struct magazine *magazine_remember(const struct pool *pool)
+{
+    uint64_t epoch = __atomic_load_n(&pool_epoch, __ATOMIC_RELAXED);
+    struct magazine *m = magazine_cached(pool);
+    if (m)
+        *magazine_hot_entry(pool) = (struct magazine_hot){.pool = pool, .magazine = m, .epoch = epoch};
+    return m;
 }
 
 static void magazine_unlink_locked(struct pool *pool, struct magazine *m)
@@ -288,6 +253,7 @@ static void thread_cache_flush(void *arg)
     pthread_mutex_unlock(&arena_lock);
     free(tc);
     thread_cache = NULL;
+    memset(magazine_hot, 0, sizeof magazine_hot);
 }
 
 /* ------------------------------------------------------------- alloc/free */
@@ -366,15 +332,7 @@ void pool_free(struct pool *pool, void *element)
 
 void *pool_element_containing(const void *addr, struct pool **owner)
 {
-    struct pool *pool = arena_owner(addr);
-    if (!pool)
-        return NULL;
-    uintptr_t rel = (uintptr_t)addr - (uintptr_t)pool->base;
-    uint64_t index = (uint64_t)(((unsigned __int128)rel * pool->reciprocal) >> 64);
-    if (index >= __atomic_load_n(&pool->capacity, __ATOMIC_ACQUIRE))
-        return NULL;
-    *owner = pool;
-    return pool->base + index * pool->stride;
+    return pool_element_lookup(addr, owner);
 }
 
 void *pool_user(const struct pool *pool)
@@ -385,6 +343,16 @@ void *pool_user(const struct pool *pool)
 size_t pool_stride(const struct pool *pool)
 {
     return pool->stride;
+}
+
+bool pool_full(const struct pool *pool)
+{
+    return (__atomic_load_n(&pool->capacity, __ATOMIC_ACQUIRE) + 1) * pool->stride > pool->reserve_bytes;
+}
+
+uint64_t pool_reserved_elements(const struct pool *pool)
+{
+    return pool->reserve_bytes / pool->stride;
 }
 
 uint64_t pool_capacity(const struct pool *pool)

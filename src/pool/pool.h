@@ -14,6 +14,7 @@
 #ifndef NDISBUF_POOL_POOL_H
 #define NDISBUF_POOL_POOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,10 @@ void *pool_user(const struct pool *pool);
 size_t pool_stride(const struct pool *pool);
 uint64_t pool_outstanding(struct pool *pool);
 uint64_t pool_capacity(const struct pool *pool);
+/* Whether the pool has laid out all the elements its address reservation holds (it cannot grow). */
+bool pool_full(const struct pool *pool);
+/* How many elements its reservation holds. */
+uint64_t pool_reserved_elements(const struct pool *pool);
 uint64_t pool_allocations(struct pool *pool);
 /* Calls fn on every element laid out so far, under the pool's lock. */
 void pool_for_each_element(struct pool *pool, void (*fn)(void *element, void *ctx), void *ctx);

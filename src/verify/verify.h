@@ -60,6 +60,17 @@ static inline bool vf_fault_fail(ULONG kind)
 {
     return __builtin_expect(__atomic_load_n(&vf_fault_armed, __ATOMIC_RELAXED), 0) && vf_fault_decide(kind);
 }
+/*
+ * Whether the verifier (level 1+) or fault injection is on: then every
+ * allocation and free takes its careful path, which records and counts;
+ * otherwise the library's fast paths may serve the common case. Two relaxed
+ * loads and a branch.
+ */
+static inline bool vf_careful(void)
+{
+    return __builtin_expect((__atomic_load_n(&vf_level_value, __ATOMIC_RELAXED) |
+                             __atomic_load_n(&vf_fault_armed, __ATOMIC_RELAXED)) != 0, 0);
+}
 extern int vf_fault_resources_armed;
 /* Whether this receive indication is to be forced to NDIS_RECEIVE_FLAGS_RESOURCES. */
 bool vf_fault_resources_decide(void);

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The NBL fast paths, shared by the single calls (nbl.c) and the bulk calls
+ * (bulk.c). Each serves only the common case and says so when it cannot;
+ * the caller then takes the careful path, which decides, explains and
+ * reports everything. Private to src/core.
+ */
+#ifndef NDISBUF_CORE_NBL_FAST_H
+#define NDISBUF_CORE_NBL_FAST_H
+
+#include "element.h"
+#include "verify/verify.h"
+
+/* nbl.c: a separate context block of `total` bytes for a request larger than the element's; NULL when none. */
+PNET_BUFFER_LIST_CONTEXT nbl_context_block_alloc(struct elem_header *h, size_t total);
+
+/*
+ * Gives the NBL its allocation-time context: the used part is the last
+ * `size` bytes of the block, with at least `backfill` unused bytes before it.
+ */
+static inline __attribute__((always_inline)) bool nbl_context_init(PNET_BUFFER_LIST nbl, struct elem_header *h,
+                                                                    const struct elem_layout *l, USHORT size,
+                                                                    USHORT backfill, bool fits)
+{
+    PNET_BUFFER_LIST_CONTEXT block;
+    if (fits || NDISBUF_LIKELY((ULONG)size + backfill <= l->context_size)) {
+        if (!l->context_size)
+            return true; /* no context at all */
+        block = elem_part(h, l->context);
+        block->Size = l->context_size;
+    } else if (!(block = nbl_context_block_alloc(h, (size_t)size + backfill))) {
+        return false;
+    }
+    block->Next = NULL;
+    block->Offset = (USHORT)(block->Size - size);
+    nbl->Context = block;
+    h->context_base = block;
+    return true;
+}
+
+/*
+ * Lays a just-taken NBL element out as a fresh NBL: zeroed, naming its
+ * pool, with its own NB (and MDL and data) when the pool has them, and the
+ * allocation-time context. NULL only when a separate context block could
+ * not be had (the element is then still the caller's to give back).
+ */
+static inline __attribute__((always_inline)) PNET_BUFFER_LIST nbl_lay_out(struct nbuf_pool *pool,
+                                                                           struct elem_header *h, USHORT context_size,
+                                                                           USHORT context_backfill, bool fits)
+{
+    const struct elem_layout *l = &pool->layout;
+    PNET_BUFFER_LIST nbl = elem_part(h, l->nbl);
+    /* Only the first line of each: the rest is already as a fresh NBL has it (clean on free, element.h). */
+    elem_zero(nbl, ELEM_LINE);
+    nbl->NdisPoolHandle = pool;
+    if (NDISBUF_UNLIKELY(!nbl_context_init(nbl, h, l, context_size, context_backfill, fits)))
+        return NULL;
+    if (l->nb) {
+        PNET_BUFFER nb = elem_part(h, l->nb);
+        elem_zero(nb, ELEM_LINE);
+        nb->NdisPoolHandle = pool;
+        nbl->FirstNetBuffer = nb;
+        if (l->data_size)
+            nb_attach_own_data(nb, h);
+    }
+    return nbl;
+}
+
+/* nbl_lay_out for any request (a context block is allocated when the element's is too small). */
+static inline __attribute__((always_inline)) PNET_BUFFER_LIST nbl_setup(struct nbuf_pool *pool,
+                                                                         struct elem_header *h, USHORT context_size,
+                                                                         USHORT context_backfill)
+{
+    return nbl_lay_out(pool, h, context_size, context_backfill, false);
+}
+
+/* nbl_lay_out for a request known to fit the element's context block (the fast paths): cannot fail. */
+static inline __attribute__((always_inline)) PNET_BUFFER_LIST nbl_setup_fitting(struct nbuf_pool *pool,
+                                                                                 struct elem_header *h,
+                                                                                 USHORT context_size,
+                                                                                 USHORT context_backfill)
+{
+    return nbl_lay_out(pool, h, context_size, context_backfill, true);
+}
+
+/*
+ * Whether an allocation may take the fast path: a live NBL pool, a context
+ * request that is valid and fits the element's own block, and neither the
+ * verifier nor fault injection on. Anything else goes the careful way,
+ * which decides and explains every case.
+ */
+static inline bool nbl_fast_allowed(const struct nbuf_pool *pool, USHORT context_size, USHORT context_backfill)
+{
+    return NDISBUF_LIKELY(pool && !vf_careful() && __atomic_load_n(&pool->magic, __ATOMIC_RELAXED) == NBUF_POOL_MAGIC &&
+                          pool->kind == NBUF_POOL_NBL && ((context_size | context_backfill) % sizeof(PVOID)) == 0 &&
+                          (ULONG)context_size + context_backfill <= pool->layout.context_size);
+}
+
+/*
+ * Whether a free call may take its fast path for nbl, which it frees as
+ * derived `kind` (DERIVED_NONE for NdisFreeNetBufferList): verifier and
+ * fault injection off; a live NBL of an NBL pool, of that kind, without a
+ * separate context block, still naming its pool, carrying exactly its own
+ * NB with no retreat MDLs (or, in a pool without NBs, none), its
+ * allocation-time context and no children. Its header, or NULL: then the
+ * careful path decides and reports, the NBL untouched.
+ */
+static inline __attribute__((always_inline)) struct elem_header *nbl_fast_freeable(PNET_BUFFER_LIST nbl,
+                                                                                    uint8_t kind)
+{
+    if (NDISBUF_UNLIKELY(vf_careful()))
+        return NULL;
+    struct elem_header *h = elem_live_nbl(nbl);
+    if (NDISBUF_UNLIKELY(!h))
+        return NULL;
+    const struct nbuf_pool *pool = h->pool;
+    const struct elem_layout *l = &pool->layout;
+    if (NDISBUF_UNLIKELY(nbl->NdisPoolHandle != pool || h->derived != kind || h->flags != 0 ||
+                         nbl->Context != h->context_base || nbl->ChildRefCount != 0))
+        return NULL;
+    if (l->nb) {
+        PNET_BUFFER nb = elem_part(h, l->nb);
+        if (NDISBUF_UNLIKELY(nbl->FirstNetBuffer != nb || nb->Next || nb_retreat_mdls_held(nb)))
+            return NULL;
+    } else if (NDISBUF_UNLIKELY(nbl->FirstNetBuffer != NULL)) {
+        return NULL;
+    }
+    return h;
+}
+
+/* NdisFreeNetBufferList's fast path; false (nothing done) sends the NBL the careful way. */
+static inline __attribute__((always_inline)) bool nbl_free_fast(PNET_BUFFER_LIST nbl)
+{
+    struct elem_header *h = nbl_fast_freeable(nbl, DERIVED_NONE);
+    if (NDISBUF_UNLIKELY(!h))
+        return false;
+    elem_release(h->pool, h);
+    return true;
+}
+
+#endif /* NDISBUF_CORE_NBL_FAST_H */

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The pool engine's fast path, inline for the library's hot calls.
+ *
+ * A thread reaches its magazine for a pool through a thread-local table
+ * indexed by the pool's id and checked against the pool's generation; a
+ * pop or a push is then one pointer and one single-writer counter, with no
+ * lock and no atomic read-modify-write. pool_alloc_cached / pool_free_cached
+ * do only that and say so when they cannot (no magazine yet, magazine empty
+ * or full): the caller then takes pool_alloc / pool_free, which handle the
+ * exchange with the depot. Internal to src/ (never installed).
+ */
+#ifndef NDISBUF_POOL_MAGAZINE_H
+#define NDISBUF_POOL_MAGAZINE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "arena.h"
+#include "pool.h"
+
+struct magazine {
+    uint32_t count;
+    uint64_t allocs;          /* written by the owning thread only */
+    uint64_t frees;           /* idem */
+    struct pool *pool;
+    struct magazine *next;    /* in pool->magazines, under pool->lock */
+    void *items[NDISBUF_MAGAZINE_SIZE];
+};
+
+struct pool {
+    /* read on every fast-path call */
+    uint64_t generation;
+    uint32_t id;
+    size_t stride;
+    uint64_t reciprocal;      /* ceil(2^64 / stride): division-free lookup */
+    char *base;
+    size_t capacity;          /* elements laid out; atomically published */
+    void *user;
+    pool_init_fn init;
+    /* slow path, under lock */
+    pthread_mutex_t lock;
+    uint32_t nslots;
+    size_t reserve_bytes;
+    size_t committed_bytes;
+    size_t next_grow_bytes;
+    void **depot;
+    size_t depot_count;
+    size_t depot_cap;
+    struct magazine *magazines;
+    uint64_t retired_allocs;  /* from exited threads and magazine-less paths */
+    uint64_t retired_frees;
+};
+
+struct magazine_ref {
+    uint64_t generation;
+    struct magazine *magazine;
+};
+
+struct thread_cache {
+    uint32_t nrefs;
+    struct magazine_ref refs[];
+};
+
+extern __thread struct thread_cache *thread_cache __attribute__((tls_model("initial-exec")));
+
+/*
+ * The magazines this thread used last, remembered with the pool epoch they
+ * were found in, in a few entries chosen by the pool's address. A free
+ * must find the magazine from the element it is given; the table lookup
+ * (pool id, generation, entry) would put four dependent loads between one
+ * allocation and the next. Checking a remembered pool is only a predicted
+ * branch, so the CPU goes on with the remembered magazine at once. Several
+ * entries, because one call often touches several pools (a clone: an NBL
+ * pool and the MDL pool). pool_epoch changes whenever a pool is destroyed,
+ * which forgets every thread's entries (a destroyed pool's memory may be a
+ * new pool's).
+ */
+#define MAGAZINE_HOT_ENTRIES 8
+struct magazine_hot {
+    const struct pool *pool;
+    struct magazine *magazine;
+    uint64_t epoch;
+};
+extern __thread struct magazine_hot magazine_hot[MAGAZINE_HOT_ENTRIES] __attribute__((tls_model("initial-exec")));
+
+/* The entry a pool is remembered in (pool structures are apart by more than 2^5 bytes). */
+static inline struct magazine_hot *magazine_hot_entry(const struct pool *pool)
+{
+    return &magazine_hot[((uintptr_t)pool >> 5) % MAGAZINE_HOT_ENTRIES];
+}
+extern uint64_t pool_epoch;
+
+/* One more on a single-writer counter that other threads may read (a plain load and store). */
+static inline void counter_bump(uint64_t *counter)
+{
+    __atomic_store_n(counter, __atomic_load_n(counter, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
+
+/* This thread's magazine for pool, or NULL when it has none yet. */
+static inline struct magazine *magazine_cached(const struct pool *pool)
+{
+    struct thread_cache *tc = thread_cache;
+    if (NDISBUF_LIKELY(tc && pool->id < tc->nrefs)) {
+        struct magazine_ref *ref = &tc->refs[pool->id];
+        if (NDISBUF_LIKELY(ref->generation == pool->generation))
+            return ref->magazine;
+    }
+    return NULL;
+}
+
+/* Finds this thread's magazine for pool and remembers it; NULL when it has none yet. */
+struct magazine *magazine_remember(const struct pool *pool);
+
+/* This thread's magazine for pool, by way of the last one it used; NULL when it has none yet. */
+static inline struct magazine *magazine_recent(const struct pool *pool)
+{
+    const struct magazine_hot *hot = magazine_hot_entry(pool);
+    if (NDISBUF_LIKELY(hot->pool == pool && hot->epoch == __atomic_load_n(&pool_epoch, __ATOMIC_RELAXED)))
+        return hot->magazine;
+    return magazine_remember(pool);
+}
+
+/*
+ * The remembered magazine for pool, or NULL when it is not remembered (the
+ * caller's slower path then finds it). No call: a fast path that uses only
+ * this needs no saved registers.
+ */
+static inline struct magazine *magazine_remembered(const struct pool *pool)
+{
+    const struct magazine_hot *hot = magazine_hot_entry(pool);
+    if (NDISBUF_LIKELY(hot->pool == pool && hot->epoch == __atomic_load_n(&pool_epoch, __ATOMIC_RELAXED)))
+        return hot->magazine;
+    return NULL;
+}
+
+/* An element from this thread's remembered magazine, or NULL: then call pool_alloc. */
+static inline void *pool_alloc_cached(struct pool *pool)
+{
+    struct magazine *m = magazine_remembered(pool);
+    if (NDISBUF_UNLIKELY(!m || m->count == 0))
+        return NULL;
+    counter_bump(&m->allocs);
+    return m->items[--m->count];
+}
+
+/*
+ * n elements from this thread's magazine into out (the most recently freed
+ * first), or false with nothing taken when it holds fewer than n.
+ */
+static inline bool pool_alloc_cached_many(struct pool *pool, void **out, uint32_t n)
+{
+    struct magazine *m = magazine_remembered(pool);
+    if (NDISBUF_UNLIKELY(!m || m->count < n))
+        return false;
+    uint32_t top = m->count;
+    for (uint32_t i = 0; i < n; i++)
+        out[i] = m->items[top - 1 - i];
+    m->count = top - n;
+    __atomic_store_n(&m->allocs, __atomic_load_n(&m->allocs, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+    return true;
+}
+
+/* Puts an element in this thread's magazine; false (nothing done): call pool_free. */
+static inline bool pool_free_cached(struct pool *pool, void *element)
+{
+    struct magazine *m = magazine_remembered(pool);
+    if (NDISBUF_UNLIKELY(!m || m->count == NDISBUF_MAGAZINE_SIZE))
+        return false;
+    counter_bump(&m->frees);
+    m->items[m->count++] = element;
+    return true;
+}
+
+/* pool_element_containing, inline: the element holding addr and its pool, or NULL. */
+static inline void *pool_element_lookup(const void *addr, struct pool **owner)
+{
+    struct pool *pool = arena_owner(addr);
+    if (NDISBUF_UNLIKELY(!pool))
+        return NULL;
+    uintptr_t rel = (uintptr_t)addr - (uintptr_t)pool->base;
+    uint64_t index = (uint64_t)(((unsigned __int128)rel * pool->reciprocal) >> 64);
+    if (NDISBUF_UNLIKELY(index >= __atomic_load_n(&pool->capacity, __ATOMIC_ACQUIRE)))
+        return NULL;
+    *owner = pool;
+    return pool->base + index * pool->stride;
+}
+
+#endif /* NDISBUF_POOL_MAGAZINE_H */

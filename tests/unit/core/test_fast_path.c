@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The allocation fast paths and the bulk calls (docs/performance.md).
+ *
+ * The fast paths serve the common case only and hand everything else to
+ * the careful path, so these tests check the seams: what a fast free must
+ * refuse (and the careful path then report), that an NBL allocated on one
+ * path frees on the other, that the data MDL a driver changed comes back
+ * built, and the contract of ndisbuf_nbl_alloc_bulk / free_bulk /
+ * free_chain: all or nothing, linked in array order, per-NBL checks.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+#define TAG HARNESS_TAG('T', 'f', 's', 't')
+
+static NDIS_HANDLE pool_new(BOOLEAN with_nb, USHORT context, ULONG data)
+{
+    NET_BUFFER_LIST_POOL_PARAMETERS params;
+    harness_nbl_pool_params(&params, with_nb, context, data, TAG);
+    NDIS_HANDLE pool = NdisAllocateNetBufferListPool(NULL, &params);
+    assert_non_null(pool);
+    return pool;
+}
+
+/* ----------------------------------------------------------- the seams */
+
+static void nbl_allocated_with_verifier_off_frees_with_it_on_and_back(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = pool_new(TRUE, 16, 256);
+    PNET_BUFFER_LIST fast = NdisAllocateNetBufferList(pool, 16, 0);
+    assert_int_equal(ndisbuf_verifier_set(2), NDIS_STATUS_SUCCESS);
+    PNET_BUFFER_LIST careful = NdisAllocateNetBufferList(pool, 16, 0);
+    assert_non_null(fast);
+    assert_non_null(careful);
+    NdisFreeNetBufferList(fast);
+    assert_int_equal(ndisbuf_verifier_set(0), NDIS_STATUS_SUCCESS);
+    NdisFreeNetBufferList(careful);
+    harness_expect_no_report();
+    NdisFreeNetBufferListPool(pool);
+}
+
+static void fast_free_refuses_a_double_free_and_the_careful_path_reports_it(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 0);
+    PNET_BUFFER_LIST nbl = NdisAllocateNetBufferList(pool, 0, 0);
+    NdisFreeNetBufferList(nbl);
+    NdisFreeNetBufferList(nbl);
+    harness_expect_report(NDISBUF_REPORT_DOUBLE_FREE);
+    NdisFreeNetBufferListPool(pool);
+}
+
+static void fast_free_refuses_an_nbl_with_its_nb_unlinked_and_frees_it_carefully(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 0);
+    PNET_BUFFER_LIST nbl = NdisAllocateNetBufferList(pool, 0, 0);
+    PNET_BUFFER own = NET_BUFFER_LIST_FIRST_NB(nbl);
+    NET_BUFFER_LIST_FIRST_NB(nbl) = NULL; /* legal: the NB goes with the NBL anyway */
+    NdisFreeNetBufferList(nbl);
+    harness_expect_no_report();
+    /* Reused element: the NB is back in place. */
+    nbl = NdisAllocateNetBufferList(pool, 0, 0);
+    assert_ptr_equal(NET_BUFFER_LIST_FIRST_NB(nbl), own);
+    NdisFreeNetBufferList(nbl);
+    NdisFreeNetBufferListPool(pool);
+}
+
+static void fast_free_refuses_a_foreign_nb_and_the_careful_path_reports_it(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 0);
+    PNET_BUFFER_LIST nbl = NdisAllocateNetBufferList(pool, 0, 0);
+    PNET_BUFFER_LIST other = NdisAllocateNetBufferList(pool, 0, 0);
+    PNET_BUFFER own = NET_BUFFER_LIST_FIRST_NB(nbl);
+    NET_BUFFER_NEXT_NB(own) = NET_BUFFER_LIST_FIRST_NB(other);
+    NdisFreeNetBufferList(nbl);
+    harness_expect_report(NDISBUF_REPORT_NBL_HAS_FOREIGN_NB);
+    NET_BUFFER_NEXT_NB(own) = NULL;
+    NdisFreeNetBufferList(nbl);
+    NdisFreeNetBufferList(other);
+    harness_expect_no_report();
+    NdisFreeNetBufferListPool(pool);
+}
+
+static void fast_free_refuses_an_nbl_whose_pool_handle_was_overwritten(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 0);
+    NDIS_HANDLE other = pool_new(TRUE, 0, 0);
+    PNET_BUFFER_LIST nbl = NdisAllocateNetBufferList(pool, 0, 0);
+    nbl->NdisPoolHandle = other;
+    NdisFreeNetBufferList(nbl);
+    harness_expect_report(NDISBUF_REPORT_WRONG_POOL);
+    nbl->NdisPoolHandle = pool;
+    NdisFreeNetBufferList(nbl);
+    NdisFreeNetBufferListPool(other);
+    NdisFreeNetBufferListPool(pool);
+}
+
+static void fast_free_refuses_an_interior_pointer(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 64);
+    PNET_BUFFER_LIST nbl = NdisAllocateNetBufferList(pool, 0, 0);
+    NdisFreeNetBufferList((PNET_BUFFER_LIST)((char *)nbl + 16));
+    harness_expect_report(NDISBUF_REPORT_FOREIGN_POINTER);
+    NdisFreeNetBufferList((PNET_BUFFER_LIST)NET_BUFFER_LIST_FIRST_NB(nbl));
+    harness_expect_report(NDISBUF_REPORT_WRONG_FREE_CALL);
+    NdisFreeNetBufferList(nbl);
+    NdisFreeNetBufferListPool(pool);
+}
+
+/* Regression: the data MDL is no longer rebuilt per allocation, so a changed one must come back built. */
+static void data_mdl_a_driver_changed_is_rebuilt_before_reuse(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 512);
+    PNET_BUFFER_LIST nbl = NdisAllocateNetBufferList(pool, 0, 0);
+    PNET_BUFFER nb = NET_BUFFER_LIST_FIRST_NB(nbl);
+    PMDL mdl = NET_BUFFER_FIRST_MDL(nb);
+    MDL pristine = *mdl;
+    MDL spare;
+    NdisAdjustMdlLength(mdl, 100);
+    mdl->Next = &spare;
+    mdl->MdlFlags |= 0x0100;
+    NdisFreeNetBufferList(nbl);
+    harness_expect_no_report();
+    nbl = NdisAllocateNetBufferList(pool, 0, 0);
+    nb = NET_BUFFER_LIST_FIRST_NB(nbl);
+    assert_ptr_equal(NET_BUFFER_FIRST_MDL(nb), mdl);
+    assert_memory_equal(mdl, &pristine, offsetof(MDL, Size) + sizeof(CSHORT) * 2);
+    assert_ptr_equal(mdl->MappedSystemVa, pristine.MappedSystemVa);
+    assert_int_equal(mdl->ByteCount, 512);
+    assert_null(mdl->Next);
+    assert_int_equal(NET_BUFFER_DATA_LENGTH(nb), 512);
+    NdisFreeNetBufferList(nbl);
+    NdisFreeNetBufferListPool(pool);
+}
+
+static void nbl_and_nb_on_a_two_mdl_chain_takes_the_careful_path_and_locates_current_mdl(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 0);
+    UCHAR a[100], b[100];
+    PMDL second = NdisAllocateMdl(NULL, b, sizeof b);
+    PMDL first = NdisAllocateMdl(NULL, a, sizeof a);
+    first->Next = second;
+    PNET_BUFFER_LIST nbl = NdisAllocateNetBufferAndNetBufferList(pool, 0, 0, first, 120, 50);
+    PNET_BUFFER nb = NET_BUFFER_LIST_FIRST_NB(nbl);
+    assert_ptr_equal(NET_BUFFER_CURRENT_MDL(nb), second);
+    assert_int_equal(NET_BUFFER_CURRENT_MDL_OFFSET(nb), 20);
+    assert_int_equal(NET_BUFFER_DATA_OFFSET(nb), 120);
+    NdisFreeNetBufferList(nbl);
+    first->Next = NULL;
+    NdisFreeMdl(first);
+    NdisFreeMdl(second);
+    NdisFreeNetBufferListPool(pool);
+}
+
+/* Regression: a pool used to stop at 65536 elements ("could not grow"), far short of a million packets held. */
+static void one_pool_holds_far_more_than_65536_nbls(void **state)
+{
+    (void)state;
+    enum { HELD = 200000 };
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 0);
+    PNET_BUFFER_LIST *held = malloc(HELD * sizeof(*held));
+    assert_non_null(held);
+    for (ULONG i = 0; i < HELD; i++) {
+        held[i] = NdisAllocateNetBufferList(pool, 0, 0);
+        assert_non_null(held[i]);
+    }
+    NDISBUF_POOL_STATS stats;
+    assert_int_equal(ndisbuf_pool_get_stats(pool, &stats), NDIS_STATUS_SUCCESS);
+    assert_int_equal(stats.Outstanding, HELD);
+    for (ULONG i = 0; i < HELD; i++)
+        NdisFreeNetBufferList(held[i]);
+    free(held);
+    NdisFreeNetBufferListPool(pool);
+}
+
+/* ---------------------------------------------------- data back-fill */
+
+static void pool_data_backfill_gives_fresh_nbls_header_room_a_retreat_uses_in_place(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 2048);
+    assert_int_equal(ndisbuf_nbl_pool_set_data_backfill(pool, 128), NDIS_STATUS_SUCCESS);
+    for (int round = 0; round < 2; round++) { /* a fresh element, then a reused one */
+        PNET_BUFFER_LIST nbl = NdisAllocateNetBufferList(pool, 0, 0);
+        PNET_BUFFER nb = NET_BUFFER_LIST_FIRST_NB(nbl);
+        PMDL mdl = NET_BUFFER_FIRST_MDL(nb);
+        assert_int_equal(NET_BUFFER_DATA_OFFSET(nb), 128);
+        assert_int_equal(NET_BUFFER_CURRENT_MDL_OFFSET(nb), 128);
+        assert_int_equal(NET_BUFFER_DATA_LENGTH(nb), 2048 - 128);
+        assert_int_equal(NdisRetreatNetBufferDataStart(nb, 14, 0, NULL), NDIS_STATUS_SUCCESS);
+        assert_ptr_equal(NET_BUFFER_FIRST_MDL(nb), mdl); /* no MDL added */
+        assert_int_equal(NET_BUFFER_DATA_OFFSET(nb), 114);
+        PUCHAR header = NdisGetDataBuffer(nb, 14, NULL, 1, 0);
+        assert_ptr_equal(header, (PUCHAR)MmGetSystemAddressForMdlSafe(mdl, NormalPagePriority) + 114);
+        NdisFreeNetBufferList(nbl);
+    }
+    assert_int_equal(ndisbuf_nbl_pool_set_data_backfill(pool, 0), NDIS_STATUS_SUCCESS);
+    PNET_BUFFER_LIST nbl = NdisAllocateNetBufferList(pool, 0, 0);
+    assert_int_equal(NET_BUFFER_DATA_OFFSET(NET_BUFFER_LIST_FIRST_NB(nbl)), 0);
+    assert_int_equal(NET_BUFFER_DATA_LENGTH(NET_BUFFER_LIST_FIRST_NB(nbl)), 2048);
+    NdisFreeNetBufferList(nbl);
+    harness_expect_no_report();
+    NdisFreeNetBufferListPool(pool);
+}
+
+static void pool_data_backfill_refuses_pools_without_data_and_too_much(void **state)
+{
+    (void)state;
+    NDIS_HANDLE no_data = pool_new(TRUE, 0, 0);
+    NDIS_HANDLE data = pool_new(TRUE, 0, 256);
+    assert_int_equal(ndisbuf_nbl_pool_set_data_backfill(no_data, 64), NDIS_STATUS_INVALID_PARAMETER);
+    assert_true(harness_diag_contains("DataSize"));
+    assert_int_equal(ndisbuf_nbl_pool_set_data_backfill(data, 257), NDIS_STATUS_INVALID_PARAMETER);
+    assert_true(harness_diag_contains("DataBackFill 257"));
+    assert_int_equal(ndisbuf_nbl_pool_set_data_backfill(NULL, 64), NDIS_STATUS_INVALID_PARAMETER);
+    assert_true(harness_diag_contains("PoolHandle"));
+    PNET_BUFFER_LIST nbl = NdisAllocateNetBufferList(data, 0, 0);
+    assert_int_equal(NET_BUFFER_DATA_OFFSET(NET_BUFFER_LIST_FIRST_NB(nbl)), 0); /* unchanged */
+    NdisFreeNetBufferList(nbl);
+    NdisFreeNetBufferListPool(data);
+    NdisFreeNetBufferListPool(no_data);
+}
+
+/* --------------------------------------------------------------- bulk */
+
+static void alloc_bulk_links_the_nbls_in_array_order_each_fresh(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = pool_new(TRUE, 32, 128);
+    PNET_BUFFER_LIST nbls[300];
+    assert_int_equal(ndisbuf_nbl_alloc_bulk(pool, 16, 8, nbls, 300), NDIS_STATUS_SUCCESS);
+    for (ULONG i = 0; i < 300; i++) {
+        assert_ptr_equal(NET_BUFFER_LIST_NEXT_NBL(nbls[i]), i + 1 < 300 ? nbls[i + 1] : NULL);
+        assert_ptr_equal(NdisGetPoolFromNetBufferList(nbls[i]), pool);
+        assert_int_equal(NET_BUFFER_DATA_LENGTH(NET_BUFFER_LIST_FIRST_NB(nbls[i])), 128);
+        assert_non_null(NET_BUFFER_LIST_CONTEXT_DATA_START(nbls[i]));
+        assert_int_equal(nbls[i]->Context->Size - nbls[i]->Context->Offset, 16); /* the used part */
+        for (ULONG j = 0; j < i; j++)
+            assert_ptr_not_equal(nbls[i], nbls[j]);
+    }
+    /* Dirty them, free them, take them again: fresh again. */
+    for (ULONG i = 0; i < 300; i++) {
+        NET_BUFFER_LIST_INFO(nbls[i], Ieee8021QNetBufferListInfo) = (PVOID)(ULONG_PTR)0x5A5A;
+        nbls[i]->ProtocolReserved[0] = nbls[i];
+    }
+    assert_int_equal(ndisbuf_nbl_free_bulk(nbls, 300), 300);
+    assert_int_equal(ndisbuf_nbl_alloc_bulk(pool, 0, 0, nbls, 32), NDIS_STATUS_SUCCESS);
+    for (ULONG i = 0; i < 32; i++) {
+        assert_null(NET_BUFFER_LIST_INFO(nbls[i], Ieee8021QNetBufferListInfo));
+        assert_null(nbls[i]->ProtocolReserved[0]);
+    }
+    assert_int_equal(ndisbuf_nbl_free_chain(nbls[0]), 32);
+    harness_expect_no_report();
+    NdisFreeNetBufferListPool(pool);
+}
+
+static void alloc_bulk_is_all_or_nothing_when_an_allocation_fails(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 0);
+    PNET_BUFFER_LIST nbls[8] = {0};
+    NDISBUF_FAULT_PLAN plan = {.Kinds = NDISBUF_FAULT_NBL, .FailNth = 5};
+    assert_int_equal(ndisbuf_fault_set(&plan), NDIS_STATUS_SUCCESS);
+    assert_int_equal(ndisbuf_nbl_alloc_bulk(pool, 0, 0, nbls, 8), NDIS_STATUS_RESOURCES);
+    assert_int_equal(ndisbuf_fault_set(NULL), NDIS_STATUS_SUCCESS);
+    harness_diag_clear();
+    for (ULONG i = 0; i < 8; i++)
+        assert_null(nbls[i]);
+    NDISBUF_POOL_STATS stats;
+    assert_int_equal(ndisbuf_pool_get_stats(pool, &stats), NDIS_STATUS_SUCCESS);
+    assert_int_equal(stats.Outstanding, 0);
+    NdisFreeNetBufferListPool(pool);
+}
+
+static void alloc_bulk_refuses_bad_arguments_and_touches_nothing(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 0);
+    PNET_BUFFER_LIST nbls[2] = {(PNET_BUFFER_LIST)1, (PNET_BUFFER_LIST)2};
+    assert_int_equal(ndisbuf_nbl_alloc_bulk(pool, 0, 0, nbls, 0), NDIS_STATUS_INVALID_PARAMETER);
+    assert_true(harness_diag_contains("Count"));
+    assert_int_equal(ndisbuf_nbl_alloc_bulk(pool, 0, 0, nbls, NDISBUF_BULK_MAX + 1), NDIS_STATUS_INVALID_PARAMETER);
+    assert_true(harness_diag_contains("Count"));
+    assert_int_equal(ndisbuf_nbl_alloc_bulk(pool, 0, 0, NULL, 2), NDIS_STATUS_INVALID_PARAMETER);
+    assert_true(harness_diag_contains("NetBufferLists"));
+    assert_int_equal(ndisbuf_nbl_alloc_bulk(pool, 3, 0, nbls, 2), NDIS_STATUS_INVALID_PARAMETER);
+    assert_true(harness_diag_contains("ContextSize"));
+    assert_int_equal(ndisbuf_nbl_alloc_bulk(NULL, 0, 0, nbls, 2), NDIS_STATUS_INVALID_PARAMETER);
+    assert_true(harness_diag_contains("PoolHandle"));
+    assert_ptr_equal(nbls[0], (PNET_BUFFER_LIST)1);
+    assert_ptr_equal(nbls[1], (PNET_BUFFER_LIST)2);
+    NdisFreeNetBufferListPool(pool);
+}
+
+static void free_bulk_reports_a_bad_entry_and_frees_the_others(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 0);
+    PNET_BUFFER_LIST nbls[4];
+    assert_int_equal(ndisbuf_nbl_alloc_bulk(pool, 0, 0, nbls, 4), NDIS_STATUS_SUCCESS);
+    NdisFreeNetBufferList(nbls[1]);
+    assert_int_equal(ndisbuf_nbl_free_bulk(nbls, 4), 3);
+    harness_expect_report(NDISBUF_REPORT_DOUBLE_FREE);
+    NdisFreeNetBufferListPool(pool);
+}
+
+static void free_chain_stops_at_a_pointer_that_is_no_live_nbl(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 0);
+    PNET_BUFFER_LIST nbls[3];
+    static UCHAR not_an_nbl[sizeof(NET_BUFFER_LIST)];
+    assert_int_equal(ndisbuf_nbl_alloc_bulk(pool, 0, 0, nbls, 3), NDIS_STATUS_SUCCESS);
+    nbls[1]->Next = (PNET_BUFFER_LIST)not_an_nbl;
+    assert_int_equal(ndisbuf_nbl_free_chain(nbls[0]), 2);
+    harness_expect_report(NDISBUF_REPORT_FOREIGN_POINTER);
+    NdisFreeNetBufferList(nbls[2]);
+    NdisFreeNetBufferListPool(pool);
+}
+
+static void bulk_nbls_are_tracked_by_the_verifier(void **state)
+{
+    (void)state;
+    assert_int_equal(ndisbuf_verifier_set(1), NDIS_STATUS_SUCCESS);
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 0);
+    PNET_BUFFER_LIST nbls[16];
+    assert_int_equal(ndisbuf_nbl_alloc_bulk(pool, 0, 0, nbls, 16), NDIS_STATUS_SUCCESS);
+    NdisFreeNetBufferList(nbls[3]);
+    assert_int_equal(ndisbuf_nbl_free_bulk(nbls, 16), 15);
+    harness_expect_report(NDISBUF_REPORT_DOUBLE_FREE);
+    NdisFreeNetBufferListPool(pool);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, harness_setup, harness_teardown)
+        T(nbl_allocated_with_verifier_off_frees_with_it_on_and_back),
+        T(fast_free_refuses_a_double_free_and_the_careful_path_reports_it),
+        T(fast_free_refuses_an_nbl_with_its_nb_unlinked_and_frees_it_carefully),
+        T(fast_free_refuses_a_foreign_nb_and_the_careful_path_reports_it),
+        T(fast_free_refuses_an_nbl_whose_pool_handle_was_overwritten),
+        T(fast_free_refuses_an_interior_pointer),
+        T(data_mdl_a_driver_changed_is_rebuilt_before_reuse),
+        T(nbl_and_nb_on_a_two_mdl_chain_takes_the_careful_path_and_locates_current_mdl),
+        T(one_pool_holds_far_more_than_65536_nbls),
+        T(pool_data_backfill_gives_fresh_nbls_header_room_a_retreat_uses_in_place),
+        T(pool_data_backfill_refuses_pools_without_data_and_too_much),
+        T(alloc_bulk_links_the_nbls_in_array_order_each_fresh),
+        T(alloc_bulk_is_all_or_nothing_when_an_allocation_fails),
+        T(alloc_bulk_refuses_bad_arguments_and_touches_nothing),
+        T(free_bulk_reports_a_bad_entry_and_frees_the_others),
+        T(free_chain_stops_at_a_pointer_that_is_no_live_nbl),
+        T(bulk_nbls_are_tracked_by_the_verifier),
+#undef T
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
