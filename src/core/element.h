@@ -309,7 +309,12 @@ static inline ULONG_PTR *nbl_derived_nb_count(PNET_BUFFER_LIST nbl)
     return (ULONG_PTR *)&nbl->NdisReserved[0];
 }
 
-/* NdisReserved[0] of an NB: how many retreat MDLs the library has put on it (retreat.c). */
+/* NdisReserved[0] of an NB: how many MDLs retreats have put on its chain (retreat.c keeps it). */
+static inline ULONG_PTR *retreat_mdl_count(PNET_BUFFER nb)
+{
+    return (ULONG_PTR *)&nb->NdisReserved[0];
+}
+
 static inline ULONG_PTR nb_retreat_mdls_held(const NET_BUFFER *nb)
 {
     return (ULONG_PTR)nb->NdisReserved[0];
@@ -378,7 +383,6 @@ void mdl_derived_free_chain(PMDL head, PNET_BUFFER owner);
 
 /* mdl.c: the MDLs a retreat allocates when no handler is given */
 PMDL mdl_retreat_alloc(ULONG bytes, PNET_BUFFER owner);
-bool mdl_is_retreat_buffer(PMDL mdl);
 /* Whether mdl is a live retreat MDL the library allocated for nb. */
 bool mdl_is_retreat_buffer_of(PMDL mdl, PNET_BUFFER nb);
 void mdl_retreat_free(PMDL mdl);

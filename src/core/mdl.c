@@ -228,11 +228,6 @@ PMDL mdl_retreat_alloc(ULONG bytes, PNET_BUFFER owner)
     return mdl;
 }
 
-bool mdl_is_retreat_buffer(PMDL mdl)
-{
-    return mdl_library_header(mdl, ELEM_RETREAT_BUFFER, NULL) != NULL;
-}
-
 bool mdl_is_retreat_buffer_of(PMDL mdl, PNET_BUFFER nb)
 {
     return mdl_library_header(mdl, ELEM_RETREAT_BUFFER, nb) != NULL;

@@ -24,12 +24,6 @@
 #include "verify/fault.h"
 #include "verify/verify.h"
 
-/* NdisReserved[0]: how many MDLs at the front of the chain a retreat allocated. */
-static inline ULONG_PTR *retreat_mdl_count(PNET_BUFFER nb)
-{
-    return (ULONG_PTR *)&nb->NdisReserved[0];
-}
-
 /* What an NBL-level retreat needs to put one NB back exactly as it was. */
 struct retreat_undo {
     PMDL chain, current, allocated;
