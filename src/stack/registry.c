@@ -26,7 +26,8 @@
 #define STALL_REPORT_SECONDS 5
 
 pthread_mutex_t stack_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t stack_cond = PTHREAD_COND_INITIALIZER;
+/* Its timed waits measure durations: on the monotonic clock (stack_clock_init), so a clock step moves nothing. */
+static pthread_cond_t stack_cond;
 static pthread_mutex_t control_lock = PTHREAD_MUTEX_INITIALIZER;
 static __thread int control_depth;
 
@@ -552,8 +553,19 @@ static const char *stack_describe_handle(const void *handle, char *buffer, size_
     return buffer;
 }
 
+/* Waits on stack_cond time out on CLOCK_MONOTONIC, as every deadline here is computed. */
+static void stack_cond_init(void)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&stack_cond, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
 __attribute__((constructor)) static void stack_register_describer(void)
 {
+    stack_cond_init();
     vf_set_layer_describer(stack_describe_handle);
 }
 
@@ -570,7 +582,7 @@ void stack_op_begin(stack_layer *layer, const char *name)
 
 static void deadline_in(struct timespec *ts, int seconds)
 {
-    clock_gettime(CLOCK_REALTIME, ts);
+    clock_gettime(CLOCK_MONOTONIC, ts);
     ts->tv_sec += seconds;
 }
 
@@ -621,7 +633,7 @@ static bool drained(stack_layer *l)
 
 static void deadline_in_ms(struct timespec *ts, unsigned ms)
 {
-    clock_gettime(CLOCK_REALTIME, ts);
+    clock_gettime(CLOCK_MONOTONIC, ts);
     ts->tv_sec += ms / 1000;
     ts->tv_nsec += (long)(ms % 1000) * 1000000L;
     if (ts->tv_nsec >= 1000000000L) {
@@ -640,7 +652,7 @@ static void drain_scan_once(stack_layer *layer, bool *scanned)
     struct timespec now, due;
     if (*scanned || vf_level() < 2)
         return;
-    clock_gettime(CLOCK_REALTIME, &now);
+    clock_gettime(CLOCK_MONOTONIC, &now);
     due = layer->drain_started;
     due.tv_sec += vf_drain_timeout_ms() / 1000;
     due.tv_nsec += (long)(vf_drain_timeout_ms() % 1000) * 1000000L;
@@ -664,7 +676,7 @@ void stack_wait_drained(stack_layer *layer)
     bool scanned = false;
     pthread_mutex_lock(&stack_lock);
     atomic_store(&layer->draining, 1);
-    clock_gettime(CLOCK_REALTIME, &layer->drain_started);
+    clock_gettime(CLOCK_MONOTONIC, &layer->drain_started);
     struct timespec deadline;
     deadline_in(&deadline, STALL_REPORT_SECONDS);
     if (vf_level() >= 2 && vf_drain_timeout_ms() < STALL_REPORT_SECONDS * 1000u)
@@ -678,7 +690,7 @@ void stack_wait_drained(stack_layer *layer)
             if (drained(layer))
                 break;
             struct timespec now;
-            clock_gettime(CLOCK_REALTIME, &now);
+            clock_gettime(CLOCK_MONOTONIC, &now);
             if (now.tv_sec - layer->drain_started.tv_sec < STALL_REPORT_SECONDS) {
                 deadline = layer->drain_started; /* the verifier's earlier deadline passed */
                 deadline.tv_sec += STALL_REPORT_SECONDS;
