@@ -113,7 +113,6 @@ struct pool *pool_create(const struct pool_config *config)
     pool->reciprocal = UINT64_MAX / stride + 1;
     pool->user = config->user;
     pool->init = config->init;
-
     pool->next_grow_bytes = round_up(stride * 16 > NDISBUF_GROW_MIN_BYTES ? stride * 16
                                                                           : NDISBUF_GROW_MIN_BYTES,
                                      4096);
