@@ -120,7 +120,7 @@ enum obj_kind {
  * start-up cost is larger than the whole rest of an allocation; this stays
  * a short run of stores, one per cache line where the function is built
  * for AVX-512 (NDISBUF_HOT_PATH), four of 16 bytes on a baseline build.
- * `bytes` must be a multiple of 16 and `p` 16-byte aligned (true of every
+ * `bytes` must be a multiple of 8 and `p` 16-byte aligned (true of every
  * NDIS structure in an element).
  */
 typedef long long elem_v16 __attribute__((vector_size(16), may_alias));
