@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Which NDIS 6 version the driver being compiled is written for, from the
- * build's preprocessor definition, as the WDK does: NDIS60, NDIS61, NDIS620,
- * NDIS630, NDIS640, NDIS650, NDIS660, NDIS670, NDIS680 ... NDIS685 (or the
- * same names with _MINIPORT appended, for miniports). It gives
- * NDIS_SUPPORT_NDIS6xx (1 for every version up to the chosen one, else 0)
- * and the NDIS_FILTER_ / NDIS_MINIPORT_ / NDIS_PROTOCOL_ MAJOR and MINOR
- * versions a driver copies into its characteristics. With no definition
+ * build's preprocessor definition, as the WDK does: `NDIS60`, `NDIS61`,
+ * `NDIS620`, `NDIS630`, `NDIS640`, `NDIS650`, `NDIS660`, `NDIS670`, `NDIS680`
+ * ... `NDIS685` (or the same names with `_MINIPORT` appended, for
+ * miniports). It gives `NDIS_SUPPORT_NDIS6xx` (1 for every version up to the
+ * chosen one, else 0) and the `NDIS_FILTER_`, `NDIS_MINIPORT_` and
+ * `NDIS_PROTOCOL_` major and minor versions a driver copies into its
+ * characteristics. With no definition
  * the version is 6.0 (decision: the smallest surface, every 6.x feature
  * test false); ndisbuf's stack accepts any 6.x.
  */
