@@ -33,6 +33,7 @@
 #include "ndis/io.h"
 #include "ndis/config.h"
 #include "ndis/work.h"
+#include "ndis/dpc.h"
 #include "ndis/optional.h"
 #include "ndisbuf.h"
 

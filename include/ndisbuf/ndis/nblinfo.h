@@ -305,6 +305,38 @@ typedef struct _NDIS_NET_BUFFER_LIST_8021Q_INFO {
     };
 } NDIS_NET_BUFFER_LIST_8021Q_INFO, *PNDIS_NET_BUFFER_LIST_8021Q_INFO;
 
+/*
+ * ---- NetBufferListFilteringInfo slot ----
+ * The VMQ / SR-IOV filter and receive queue a received NBL matched (NDIS
+ * 6.20); `NET_BUFFER_LIST_RECEIVE_QUEUE_ID` reads or sets its `QueueId`
+ * (0, the default queue, on an NBL nobody tagged).
+ */
+typedef struct _NDIS_NET_BUFFER_LIST_FILTERING_INFO {
+    union {
+        struct {
+            USHORT FilterId;
+            union {
+                USHORT QueueId;
+                USHORT VPortId;
+            } QueueVPortInfo;
+        } FilteringInfo;
+        PVOID Value;
+    };
+} NDIS_NET_BUFFER_LIST_FILTERING_INFO, *PNDIS_NET_BUFFER_LIST_FILTERING_INFO;
+
+#define NET_BUFFER_LIST_RECEIVE_FILTER_ID(_NBL)                                              \
+    (((PNDIS_NET_BUFFER_LIST_FILTERING_INFO)&NET_BUFFER_LIST_INFO((_NBL),                     \
+                                                                  NetBufferListFilteringInfo)) \
+         ->FilteringInfo.FilterId)
+#define NET_BUFFER_LIST_RECEIVE_QUEUE_ID(_NBL)                                               \
+    (((PNDIS_NET_BUFFER_LIST_FILTERING_INFO)&NET_BUFFER_LIST_INFO((_NBL),                     \
+                                                                  NetBufferListFilteringInfo)) \
+         ->FilteringInfo.QueueVPortInfo.QueueId)
+#define NET_BUFFER_LIST_RECEIVE_FILTER_VPORT_ID(_NBL)                                        \
+    (((PNDIS_NET_BUFFER_LIST_FILTERING_INFO)&NET_BUFFER_LIST_INFO((_NBL),                     \
+                                                                  NetBufferListFilteringInfo)) \
+         ->FilteringInfo.QueueVPortInfo.VPortId)
+
 _Static_assert(sizeof(void *) == 8, "slot numbering above is the x64 one");
 _Static_assert(TcpOffloadBytesTransferred == 0 &&
                    IPsecOffloadV2NetBufferListInfo == 1 &&
@@ -318,6 +350,8 @@ _Static_assert(sizeof(NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO) == sizeof(PVOID
                "checksum info is exactly one slot");
 _Static_assert(sizeof(NDIS_NET_BUFFER_LIST_8021Q_INFO) == sizeof(PVOID),
                "802.1Q info is exactly one slot");
+_Static_assert(sizeof(NDIS_NET_BUFFER_LIST_FILTERING_INFO) == sizeof(PVOID),
+               "filtering info is exactly one slot");
 _Static_assert(sizeof(NDIS_TCP_LARGE_SEND_OFFLOAD_NET_BUFFER_LIST_INFO) == sizeof(PVOID),
                "large-send info is exactly one slot");
 _Static_assert((NBL_FLAGS_PROTOCOL_RESERVED | NBL_FLAGS_MINIPORT_RESERVED |

@@ -569,6 +569,12 @@
 #ifndef _Has_lock_level_
 #define _Has_lock_level_(x)
 #endif
+#ifndef _Analysis_mode_
+#define _Analysis_mode_(mode)
+#endif
+#ifndef _Analysis_code_type_kernel_driver_
+#define _Analysis_code_type_kernel_driver_
+#endif
 #ifndef _Analysis_assume_
 #define _Analysis_assume_(x)
 #endif

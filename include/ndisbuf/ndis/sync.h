@@ -89,6 +89,9 @@ static inline VOID KeLeaveCriticalRegion(VOID)
 }
 #define NdisRaiseIrqlToDispatch(OldIrql) KeRaiseIrql(DISPATCH_LEVEL, (OldIrql))
 #define NdisLowerIrql(OldIrql) KeLowerIrql(OldIrql)
+/* The upper-case spellings; `NDIS_LOWER_IRQL` takes the level being left, unused. */
+#define NDIS_RAISE_IRQL_TO_DISPATCH(OldIrql) KeRaiseIrql(DISPATCH_LEVEL, (OldIrql))
+#define NDIS_LOWER_IRQL(OldIrql, CurIrql) ((void)(CurIrql), KeLowerIrql(OldIrql))
 
 /* ====================================================================== */
 /* Barriers and Interlocked* (full barriers)                               */
@@ -303,6 +306,11 @@ static inline VOID KeAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)
 static inline VOID KeReleaseSpinLockFromDpcLevel(PKSPIN_LOCK SpinLock)
 {
     ndisbuf_spin_release(SpinLock);
+}
+/* KeTryToAcquireSpinLockAtDpcLevel: takes the lock if it is free (`TRUE`); never waits. */
+static inline BOOLEAN KeTryToAcquireSpinLockAtDpcLevel(PKSPIN_LOCK SpinLock)
+{
+    return __atomic_exchange_n(SpinLock, (KSPIN_LOCK)1, __ATOMIC_ACQUIRE) == 0 ? TRUE : FALSE;
 }
 
 /* Initialises a spin lock in caller storage. Cannot fail; allocates nothing. */

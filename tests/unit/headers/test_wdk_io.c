@@ -409,6 +409,93 @@ static void work_item_runs_its_routine_on_another_thread(void **state)
     NdisFreeIoWorkItem(item);
 }
 
+/* ------------------------------------------------------------------- DPCs */
+
+struct dpc_probe {
+    NDIS_EVENT release; /* the routine waits on it, so the DPC stays busy */
+    LONG calls;
+    PVOID arg1;
+};
+
+static VOID count_dpc(struct _KDPC *Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID SystemArgument2)
+{
+    struct dpc_probe *probe = DeferredContext;
+
+    (void)Dpc;
+    (void)SystemArgument2;
+    NdisWaitEvent(&probe->release, 5000);
+    probe->arg1 = SystemArgument1;
+    InterlockedIncrement(&probe->calls);
+}
+
+static void dpc_runs_once_per_insertion_and_flush_waits_for_it(void **state)
+{
+    struct dpc_probe probe = { .calls = 0 };
+    KDPC dpc;
+
+    (void)state;
+    NdisInitializeEvent(&probe.release);
+    KeInitializeDpc(&dpc, count_dpc, &probe);
+    NdisSetEvent(&probe.release);
+    assert_true(KeInsertQueueDpc(&dpc, (PVOID)7, NULL));
+    KeFlushQueuedDpcs();
+    assert_int_equal(probe.calls, 1);
+    assert_ptr_equal(probe.arg1, (PVOID)7);
+    assert_true(KeInsertQueueDpc(&dpc, (PVOID)8, NULL));
+    KeFlushQueuedDpcs();
+    assert_int_equal(probe.calls, 2);
+    assert_ptr_equal(probe.arg1, (PVOID)8);
+}
+
+static VOID never_dpc(struct _KDPC *Dpc, PVOID DeferredContext, PVOID SystemArgument1, PVOID SystemArgument2)
+{
+    (void)Dpc;
+    (void)SystemArgument1;
+    (void)SystemArgument2;
+    InterlockedIncrement((LONG *)DeferredContext);
+}
+
+static void queued_dpc_is_not_queued_twice_and_removed_dpc_never_runs(void **state)
+{
+    LONG calls = 0;
+    KDPC dpc;
+    KSPIN_LOCK lock;
+    KDPC_WATCHDOG_INFORMATION watchdog;
+    BOOLEAN second, removed;
+
+    (void)state;
+    KeInitializeDpc(&dpc, never_dpc, &calls);
+    /* The threads' timing is not ours, so the check holds in every order:
+     * each accepted insertion runs once unless it was removed first. */
+    assert_true(KeInsertQueueDpc(&dpc, NULL, NULL));
+    second = KeInsertQueueDpc(&dpc, NULL, NULL);
+    removed = KeRemoveQueueDpc(&dpc);
+    KeFlushQueuedDpcs();
+    assert_int_equal(calls + (removed ? 1 : 0), second ? 2 : 1);
+    assert_false(KeRemoveQueueDpc(&dpc));
+    KeInitializeSpinLock(&lock);
+    assert_true(KeTryToAcquireSpinLockAtDpcLevel(&lock));
+    assert_false(KeTryToAcquireSpinLockAtDpcLevel(&lock));
+    KeReleaseSpinLockFromDpcLevel(&lock);
+    memset(&watchdog, 0xff, sizeof(watchdog));
+    assert_int_equal(KeQueryDpcWatchdogInformation(&watchdog), STATUS_SUCCESS);
+    assert_int_equal(watchdog.DpcWatchdogLimit, 0);
+}
+
+static void receive_queue_id_reads_and_sets_the_filtering_slot(void **state)
+{
+    NET_BUFFER_LIST nbl;
+
+    (void)state;
+    memset(&nbl, 0, sizeof(nbl));
+    assert_int_equal(NET_BUFFER_LIST_RECEIVE_QUEUE_ID(&nbl), 0);
+    NET_BUFFER_LIST_RECEIVE_QUEUE_ID(&nbl) = 3;
+    NET_BUFFER_LIST_RECEIVE_FILTER_ID(&nbl) = 9;
+    assert_int_equal(NET_BUFFER_LIST_RECEIVE_QUEUE_ID(&nbl), 3);
+    assert_int_equal(NET_BUFFER_LIST_RECEIVE_FILTER_ID(&nbl), 9);
+    assert_non_null(NET_BUFFER_LIST_INFO(&nbl, NetBufferListFilteringInfo));
+}
+
 /* ------------------------------------------------------------ clean no-ops */
 
 static void optional_handlers_and_forwarded_cancels_fail_cleanly(void **state)
@@ -465,6 +552,9 @@ int main(void)
         HARNESS_TEST(cancelled_timer_never_fires),
         HARNESS_TEST(timer_may_free_itself_from_its_callback),
         HARNESS_TEST(work_item_runs_its_routine_on_another_thread),
+        HARNESS_TEST(dpc_runs_once_per_insertion_and_flush_waits_for_it),
+        HARNESS_TEST(queued_dpc_is_not_queued_twice_and_removed_dpc_never_runs),
+        HARNESS_TEST(receive_queue_id_reads_and_sets_the_filtering_slot),
         HARNESS_TEST(optional_handlers_and_forwarded_cancels_fail_cleanly),
         HARNESS_TEST(wdm_device_dispatches_through_driver_table_filled_after_creation),
         HARNESS_TEST(wdm_device_calls_fail_cleanly_on_bad_arguments),
