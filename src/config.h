@@ -111,6 +111,13 @@
 #define NDISBUF_HOT_PATH
 #endif
 
+/*
+ * For the library's own globals, on their extern declarations: with
+ * -fvisibility=hidden only definitions are hidden, and a hidden-less
+ * declaration makes every hot-path read of a flag go through the GOT.
+ */
+#define NDISBUF_INTERNAL __attribute__((visibility("hidden")))
+
 #define NDISBUF_LIKELY(x) __builtin_expect(!!(x), 1)
 #define NDISBUF_UNLIKELY(x) __builtin_expect(!!(x), 0)
 

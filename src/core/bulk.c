@@ -2,9 +2,12 @@
 /*
  * Bulk allocation and free of NBLs (ndisbuf extensions).
  *
- * Each NBL is taken and freed exactly as the single calls do, so the
- * verifier, fault injection and the level-0 checks see no difference; the
- * saving is the argument checks done once per call instead of once per NBL.
+ * Each NBL is laid out and checked exactly as the single calls do, so the
+ * verifier, fault injection and the level-0 checks see no difference. The
+ * saving: the argument checks once per call, and the magazine visited once
+ * per call instead of once per NBL (a run popped, or checked, parked and
+ * pushed at once). Anything the fast paths do not serve goes, NBL by NBL,
+ * the careful way, which reports.
  */
 #include "config.h"
 #include "element.h"
@@ -12,20 +15,90 @@
 #include "ndisbuf.h"
 #include "verify/verify.h"
 
-/* The fast way: all Count elements straight out of this thread's magazine; false when it cannot. */
-static inline bool nbl_alloc_bulk_fast(struct nbuf_pool *pool, USHORT context_size, USHORT context_backfill,
-                                       PNET_BUFFER_LIST *out, ULONG count, void *site)
+/*
+ * The fast way: all Count elements popped from this thread's magazine at
+ * once (filled from the depot first when it holds too few), each laid out
+ * as the single call does; false, with nothing taken, when it cannot.
+ */
+static inline __attribute__((always_inline)) bool nbl_alloc_bulk_fast(struct nbuf_pool *pool, USHORT context_size,
+                                                                      USHORT context_backfill,
+                                                                      PNET_BUFFER_LIST *out, ULONG count, void *site)
 {
-    struct elem_header *taken[NDISBUF_BULK_MAX];
-    if (!nbl_fast_allowed(pool, context_size, context_backfill) || count == 0 || count > NDISBUF_BULK_MAX ||
-        !elem_take_cached_many(pool, taken, count, site))
+    if (!nbl_fast_allowed(pool, context_size, context_backfill) || count == 0 || count > NDISBUF_MAGAZINE_SIZE)
         return false;
+    struct magazine *m = magazine_remembered(pool->engine);
+    if (NDISBUF_UNLIKELY(!m || m->count < count) && !(m = pool_magazine_holding(pool->engine, count, 0)))
+        return false;
+    uint32_t top = m->count;
     PNET_BUFFER_LIST next = NULL;
     for (ULONG i = count; i-- > 0;) {
-        PNET_BUFFER_LIST nbl = nbl_setup_fitting(pool, taken[i], context_size, context_backfill);
+        /* out[0] is the most recently freed, as count single calls would give. */
+        struct elem_header *h = m->items[top - 1 - i];
+        elem_mark_live(pool, h, site);
+        PNET_BUFFER_LIST nbl = nbl_setup_fitting(pool, h, context_size, context_backfill);
         nbl->Next = next;
         out[i] = next = nbl;
     }
+    m->count = top - count;
+    __atomic_store_n(&m->allocs, __atomic_load_n(&m->allocs, __ATOMIC_RELAXED) + count, __ATOMIC_RELAXED);
+    return true;
+}
+
+/*
+ * A run of NBLs of one pool being freed together: each is checked as
+ * NdisFreeNetBufferList's fast path checks it and marked free (so the same
+ * NBL twice is refused the second time), its header parked in this
+ * thread's magazine just above the count; free_run_push then restores them
+ * all (clean on free) and publishes them with one count update.
+ */
+struct free_run {
+    struct nbuf_pool *pool;
+    struct magazine *m;
+    uint32_t n;
+    uint32_t room;
+};
+
+static inline __attribute__((always_inline)) void free_run_push(struct free_run *run)
+{
+    if (!run->n)
+        return;
+    struct magazine *m = run->m;
+    for (uint32_t i = 0; i < run->n; i++) {
+        struct elem_header *h = m->items[m->count + i];
+        elem_scrub_for_reuse(run->pool, h);
+        NDISBUF_POISON(h + 1, run->pool->body_bytes);
+    }
+    m->count += run->n;
+    __atomic_store_n(&m->frees, __atomic_load_n(&m->frees, __ATOMIC_RELAXED) + run->n, __ATOMIC_RELAXED);
+    run->n = 0;
+}
+
+/*
+ * Adds nbl to the run (a new run when its pool differs or the magazine is
+ * full, with room for `want` made first); false, with nbl untouched, when
+ * it is not for the fast path: the caller pushes the run and takes the
+ * careful way for that NBL.
+ */
+static inline __attribute__((always_inline)) bool free_run_take(struct free_run *run, PNET_BUFFER_LIST nbl,
+                                                                uint32_t want)
+{
+    struct elem_header *h = nbl_fast_freeable(nbl, DERIVED_NONE);
+    if (NDISBUF_UNLIKELY(!h))
+        return false;
+    if (NDISBUF_UNLIKELY(h->pool != run->pool || run->n == run->room)) {
+        free_run_push(run);
+        struct pool *engine = h->pool->engine;
+        struct magazine *m = magazine_remembered(engine);
+        if (!m || NDISBUF_MAGAZINE_SIZE - m->count < want)
+            m = pool_magazine_holding(engine, 0, want);
+        if (NDISBUF_UNLIKELY(!m)) {
+            run->pool = NULL;
+            return false;
+        }
+        *run = (struct free_run){.pool = h->pool, .m = m, .room = NDISBUF_MAGAZINE_SIZE - m->count};
+    }
+    __atomic_store_n(&h->state, ELEM_FREE, __ATOMIC_RELAXED);
+    run->m->items[run->m->count + run->n++] = h;
     return true;
 }
 
@@ -69,20 +142,37 @@ NDISBUF_HOT_PATH ULONG ndisbuf_nbl_free_bulk(PNET_BUFFER_LIST *NetBufferLists, U
         vf_diagnostic("ndisbuf_nbl_free_bulk", "NetBufferLists is NULL with Count %u", Count);
         return 0;
     }
+    uint32_t want = Count < NDISBUF_MAGAZINE_SIZE ? Count : NDISBUF_MAGAZINE_SIZE;
+    struct free_run run = {0};
     ULONG freed = 0;
-    for (ULONG i = 0; i < Count; i++)
-        freed += nbl_free_fast(NetBufferLists[i]) || nbl_free_one(NetBufferLists[i]);
+    for (ULONG i = 0; i < Count; i++) {
+        if (free_run_take(&run, NetBufferLists[i], want)) {
+            freed++;
+            continue;
+        }
+        free_run_push(&run);
+        freed += nbl_free_one(NetBufferLists[i]);
+    }
+    free_run_push(&run);
     return freed;
 }
 
-ULONG ndisbuf_nbl_free_chain(PNET_BUFFER_LIST NetBufferListChain)
+NDISBUF_HOT_PATH ULONG ndisbuf_nbl_free_chain(PNET_BUFFER_LIST NetBufferListChain)
 {
+    struct free_run run = {0};
     ULONG freed = 0;
     for (PNET_BUFFER_LIST nbl = NetBufferListChain, next; nbl; nbl = next) {
+        if (free_run_take(&run, nbl, NDISBUF_MAGAZINE_BATCH)) {
+            next = nbl->Next; /* marked free, not yet restored: Next is still the driver's */
+            freed++;
+            continue;
+        }
+        free_run_push(&run);
         /* Next is read only from a live NBL: a stray pointer ends the walk (after its report). */
         struct elem_header *h;
         next = elem_classify(nbl, &h) == OBJ_NBL && h->state == ELEM_LIVE ? nbl->Next : NULL;
-        freed += nbl_free_fast(nbl) || nbl_free_one(nbl);
+        freed += nbl_free_one(nbl);
     }
+    free_run_push(&run);
     return freed;
 }

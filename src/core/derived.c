@@ -516,6 +516,7 @@ static inline __attribute__((always_inline)) bool clone_free_fast(PNET_BUFFER_LI
     PMDL head = *derived_chain_head(nb);
     if (head && !mdl_derived_release_single(head, nb))
         return false;
+    *derived_chain_head(nb) = NULL; /* the library's own note: cleared here, so the release finds the NB clean */
     elem_release(h->pool, h);
     return true;
 }

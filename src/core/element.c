@@ -32,6 +32,15 @@ void elem_init(void *element, void *user)
     NDISBUF_POISON(header + 1, elem_body_bytes(pool));
 }
 
+void elem_tails_scrub(const struct nbuf_pool *pool, struct elem_header *h)
+{
+    char *nbl = elem_part(h, pool->layout.nbl);
+    memset(nbl + ELEM_LINE, 0, sizeof(NET_BUFFER_LIST) - ELEM_LINE);
+    memcpy(nbl + ELEM_NBL_FRAME_LINE * ELEM_LINE, &pool->clean_frame_line, ELEM_LINE);
+    if (pool->layout.nb)
+        memset((char *)elem_part(h, pool->layout.nb) + ELEM_LINE, 0, sizeof(NET_BUFFER) - ELEM_LINE);
+}
+
 void elem_data_mdl_rebuild(const struct nbuf_pool *pool, struct elem_header *h)
 {
     elem_data_mdl_init(elem_part(h, pool->layout.mdl), elem_part(h, pool->layout.data), pool->layout.data_size);

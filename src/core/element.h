@@ -17,6 +17,7 @@
 #define NDISBUF_CORE_ELEMENT_H
 
 #include <stdbool.h>
+#include <string.h>
 
 #include "config.h"
 #include "ndis.h"
@@ -45,6 +46,11 @@ enum derive_kind {
 
 struct nbuf_pool;
 struct vf_track;
+
+/* Vectors for the element's bulk zeroing and checks (below); 16-byte alignment is all an element part has. */
+typedef long long elem_v16 __attribute__((vector_size(16), may_alias));
+typedef long long elem_v32 __attribute__((vector_size(32), aligned(16), may_alias));
+typedef long long elem_v64 __attribute__((vector_size(64), aligned(16), may_alias));
 
 struct elem_header {
     uint32_t state;              /* enum elem_state: the level-0 cookie */
@@ -101,6 +107,7 @@ struct nbuf_pool {
     ULONG data_backfill;          /* DataOffset a fresh NB of a pool with data starts at (ndisbuf extension) */
     struct nbuf_pool *live_next;  /* registry of live pools (pools.c) */
     struct nbuf_pool *live_prev;
+    elem_v64 clean_frame_line;    /* NBL pools: NBL line 3 of a free element (elem_clean_frame_line_init) */
 };
 
 /* What a pointer handed to the library turns out to be. */
@@ -123,8 +130,6 @@ enum obj_kind {
  * `bytes` must be a multiple of 8 and `p` 16-byte aligned (true of every
  * NDIS structure in an element).
  */
-typedef long long elem_v16 __attribute__((vector_size(16), may_alias));
-typedef long long elem_v64 __attribute__((vector_size(64), aligned(16), may_alias));
 static inline __attribute__((always_inline)) void elem_zero(void *p, size_t bytes)
 {
     char *c = p;
@@ -177,18 +182,27 @@ static inline struct elem_header *elem_take_cached(struct nbuf_pool *pool, void 
  * it (a length adjusted, a Next linked). Nothing for pools without data.
  */
 void elem_data_mdl_rebuild(const struct nbuf_pool *pool, struct elem_header *h);
-static inline void elem_data_mdl_restore(const struct nbuf_pool *pool, struct elem_header *h)
+static inline __attribute__((always_inline)) void elem_data_mdl_restore(const struct nbuf_pool *pool,
+                                                                        struct elem_header *h)
 {
     const struct elem_layout *l = &pool->layout;
     if (!l->data_size)
         return;
     const MDL *mdl = elem_part(h, l->mdl);
     char *data = elem_part(h, l->data);
-    if (NDISBUF_UNLIKELY(mdl->Next || mdl->MappedSystemVa != data || mdl->StartVa != PAGE_ALIGN(data) ||
-                         mdl->ByteCount != l->data_size || mdl->ByteOffset != BYTE_OFFSET(data) ||
-                         mdl->MdlFlags != MDL_SOURCE_IS_NONPAGED_POOL || mdl->Process ||
-                         mdl->Size != (CSHORT)(sizeof(MDL) + sizeof(PFN_NUMBER) *
-                                                                 ADDRESS_AND_SIZE_TO_SPAN_PAGES(data, l->data_size))))
+    ULONG offset = BYTE_OFFSET(data);
+    ULONG pages = (offset + l->data_size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+    /* Size and MdlFlags, then ByteCount and ByteOffset, as the rebuild (elem_data_mdl_init) writes them. */
+    uint32_t size_flags = (uint32_t)(sizeof(MDL) + sizeof(PFN_NUMBER) * pages) |
+                          (uint32_t)MDL_SOURCE_IS_NONPAGED_POOL << 16;
+    uint64_t count_offset = l->data_size | (uint64_t)offset << 32;
+    uint32_t size_flags_now;
+    uint64_t count_offset_now;
+    memcpy(&size_flags_now, &mdl->Size, sizeof size_flags_now);
+    memcpy(&count_offset_now, &mdl->ByteCount, sizeof count_offset_now);
+    if (NDISBUF_UNLIKELY(((uintptr_t)mdl->Next | (uintptr_t)mdl->Process) != 0 || mdl->MappedSystemVa != data ||
+                         (char *)mdl->StartVa != data - offset ||
+                         ((size_flags ^ size_flags_now) | (count_offset ^ count_offset_now)) != 0))
         elem_data_mdl_rebuild(pool, h);
 }
 
@@ -204,54 +218,69 @@ static inline void elem_data_mdl_restore(const struct nbuf_pool *pool, struct el
  * passes here (elem_scrub_for_reuse); elem_init establishes it.
  */
 #define ELEM_LINE 64
-static inline __attribute__((always_inline)) bool elem_all_zero(const void *p, size_t bytes)
+
+#define ELEM_NBL_FRAME_TYPE offsetof(NET_BUFFER_LIST, NetBufferListInfo[NetBufferListFrameType])
+#define ELEM_NBL_FRAME_LINE 3 /* the NBL's cache line holding the frame type slot */
+/* The shapes elem_tails_clean reads in one pass: whole lines, then three 16-byte pieces. */
+_Static_assert(sizeof(NET_BUFFER_LIST) == 5 * ELEM_LINE + 48, "NBL: line 0, four more lines, 48 bytes");
+_Static_assert(sizeof(NET_BUFFER) == 2 * ELEM_LINE + 48, "NB: line 0, one more line, 48 bytes");
+_Static_assert(ELEM_NBL_FRAME_TYPE / ELEM_LINE == ELEM_NBL_FRAME_LINE && ELEM_NBL_FRAME_TYPE % 8 == 0,
+               "the frame type slot is in NBL line 3");
+
+/*
+ * What the NBL's line ELEM_NBL_FRAME_LINE holds in a clean element of pool:
+ * zero, but for the protocol id in the frame type slot. Kept in the pool
+ * (pool->clean_frame_line) so the check is one XOR.
+ */
+static inline void elem_clean_frame_line_init(struct nbuf_pool *pool)
 {
-    const char *c = p;
-    elem_v64 acc = {0};
-#pragma GCC unroll 8
-    for (size_t i = 0; i < bytes / sizeof(elem_v64); i++)
-        acc |= ((const elem_v64 *)c)[i];
-    elem_v16 tail = {0, 0};
-#pragma GCC unroll 4
-    for (size_t i = bytes / sizeof(elem_v64) * sizeof(elem_v64); i + sizeof(elem_v16) <= bytes; i += sizeof(elem_v16))
-        tail |= *(const elem_v16 *)(c + i);
-    if (bytes % sizeof(elem_v16))
-        tail[0] |= *(const long long *)(c + bytes - sizeof(long long));
     union {
         elem_v64 v;
-        elem_v16 q[4];
-    } fold = {.v = acc};
-    elem_v16 r = fold.q[0] | fold.q[1] | fold.q[2] | fold.q[3] | tail;
+        PVOID slot[ELEM_LINE / sizeof(PVOID)];
+    } line = {.v = {0}};
+    line.slot[(ELEM_NBL_FRAME_TYPE % ELEM_LINE) / sizeof(PVOID)] = (PVOID)(ULONG_PTR)pool->protocol_id;
+    pool->clean_frame_line = line.v;
+}
+
+static inline __attribute__((always_inline)) elem_v16 elem_or_48(elem_v16 acc, const char *p)
+{
+    return acc | *(const elem_v16 *)p | *(const elem_v16 *)(p + 16) | *(const elem_v16 *)(p + 32);
+}
+
+/*
+ * Whether the NBL (and NB, when nb is not NULL) past their first lines are
+ * as a free element holds them: every byte loaded once, ORed together and
+ * tested with one branch. In 32-byte vectors, which both the AVX2 and the
+ * AVX-512 builds of the hot calls handle in registers.
+ */
+static inline __attribute__((always_inline)) bool elem_tails_clean(const struct nbuf_pool *pool, const char *nbl,
+                                                                   const char *nb)
+{
+    const elem_v32 *half = (const elem_v32 *)(nbl + ELEM_LINE);
+    const elem_v32 *clean = (const elem_v32 *)&pool->clean_frame_line;
+    enum { FRAME = 2 * (ELEM_NBL_FRAME_LINE - 1) };
+    elem_v32 acc = half[0] | half[1] | half[2] | half[3] | (half[FRAME] ^ clean[0]) | (half[FRAME + 1] ^ clean[1]) |
+                   half[6] | half[7];
+    elem_v16 rest = elem_or_48((elem_v16){0, 0}, nbl + 5 * ELEM_LINE);
+    if (nb) {
+        acc |= *(const elem_v32 *)(nb + ELEM_LINE) | *(const elem_v32 *)(nb + ELEM_LINE + 32);
+        rest = elem_or_48(rest, nb + 2 * ELEM_LINE);
+    }
+    elem_v16 r = __builtin_shufflevector(acc, acc, 0, 1) | __builtin_shufflevector(acc, acc, 2, 3) | rest;
     return (r[0] | r[1]) == 0;
 }
 
-static inline __attribute__((always_inline)) void elem_clear_if_dirty(void *p, size_t bytes)
-{
-    if (NDISBUF_UNLIKELY(!elem_all_zero(p, bytes)))
-        elem_zero(p, bytes);
-}
-
-#define ELEM_NBL_FRAME_TYPE offsetof(NET_BUFFER_LIST, NetBufferListInfo[NetBufferListFrameType])
-#define ELEM_NBL_TAIL_BEFORE (ELEM_NBL_FRAME_TYPE - ELEM_LINE)
-#define ELEM_NBL_TAIL_AFTER (sizeof(NET_BUFFER_LIST) - ELEM_NBL_FRAME_TYPE - sizeof(PVOID))
-#define ELEM_NB_TAIL (sizeof(NET_BUFFER) - ELEM_LINE)
-_Static_assert(ELEM_NBL_FRAME_TYPE > ELEM_LINE && ELEM_NBL_TAIL_BEFORE % 8 == 0, "frame type slot past line 0");
+/* Puts a dirty element's NBL and NB tails back (elem_tails_clean said no): rare, not inline. */
+void elem_tails_scrub(const struct nbuf_pool *pool, struct elem_header *h);
 
 /* Restores what a free element of pool must hold (see "Clean on free"), and its data MDL built. */
 static inline __attribute__((always_inline)) void elem_scrub_for_reuse(const struct nbuf_pool *pool,
                                                                        struct elem_header *h)
 {
     const struct elem_layout *l = &pool->layout;
-    if (pool->kind == NBUF_POOL_NBL) {
-        char *nbl = elem_part(h, l->nbl);
-        elem_clear_if_dirty(nbl + ELEM_LINE, ELEM_NBL_TAIL_BEFORE);
-        elem_clear_if_dirty(nbl + ELEM_NBL_FRAME_TYPE + sizeof(PVOID), ELEM_NBL_TAIL_AFTER);
-        PVOID *frame_type = (PVOID *)(nbl + ELEM_NBL_FRAME_TYPE);
-        if (NDISBUF_UNLIKELY(*frame_type != (PVOID)(ULONG_PTR)pool->protocol_id))
-            *frame_type = (PVOID)(ULONG_PTR)pool->protocol_id;
-        if (l->nb)
-            elem_clear_if_dirty((char *)elem_part(h, l->nb) + ELEM_LINE, ELEM_NB_TAIL);
-    }
+    if (pool->kind == NBUF_POOL_NBL &&
+        NDISBUF_UNLIKELY(!elem_tails_clean(pool, elem_part(h, l->nbl), l->nb ? elem_part(h, l->nb) : NULL)))
+        elem_tails_scrub(pool, h);
     elem_data_mdl_restore(pool, h);
 }
 

@@ -244,6 +244,7 @@ NDIS_HANDLE NdisAllocateNetBufferListPool(NDIS_HANDLE NdisHandle, PNET_BUFFER_LI
         return NULL;
     }
     pool->protocol_id = Parameters->ProtocolId;
+    elem_clean_frame_line_init(pool);
     pool->allocate_nb = Parameters->fAllocateNetBuffer != FALSE;
     registry_add(pool);
     return pool;

@@ -31,9 +31,9 @@ size_t arena_size_locked(void);
 /* Gives the slots back and drops their memory. Call with arena_lock held. */
 void arena_release_locked(uint32_t first, uint32_t nslots);
 /* Published once the arena is reserved (release/acquire); read by arena_owner. */
-extern char *arena_base;
-extern size_t arena_bytes;
-extern struct pool *_Atomic *arena_slot_owner;
+extern char *arena_base NDISBUF_INTERNAL;
+extern size_t arena_bytes NDISBUF_INTERNAL;
+extern struct pool *_Atomic *arena_slot_owner NDISBUF_INTERNAL;
 
 /* The pool owning the slot that holds addr, or NULL. Lock-free, never dereferences addr. */
 static inline struct pool *arena_owner(const void *addr)

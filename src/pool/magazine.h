@@ -35,6 +35,7 @@ struct pool {
     /* read on every fast-path call */
     uint64_t generation;
     uint32_t id;
+    uint32_t hot_slot;        /* its entry in magazine_hot: pools made one after another differ */
     size_t stride;
     uint64_t reciprocal;      /* ceil(2^64 / stride): division-free lookup */
     char *base;
@@ -65,7 +66,7 @@ struct thread_cache {
     struct magazine_ref refs[];
 };
 
-extern __thread struct thread_cache *thread_cache __attribute__((tls_model("initial-exec")));
+extern __thread struct thread_cache *thread_cache __attribute__((tls_model("initial-exec"))) NDISBUF_INTERNAL;
 
 /*
  * The magazines this thread used last, remembered with the pool epoch they
@@ -85,14 +86,19 @@ struct magazine_hot {
     struct magazine *magazine;
     uint64_t epoch;
 };
-extern __thread struct magazine_hot magazine_hot[MAGAZINE_HOT_ENTRIES] __attribute__((tls_model("initial-exec")));
+extern __thread struct magazine_hot magazine_hot[MAGAZINE_HOT_ENTRIES] __attribute__((tls_model("initial-exec"))) NDISBUF_INTERNAL;
 
-/* The entry a pool is remembered in (pool structures are apart by more than 2^5 bytes). */
+/*
+ * The entry a pool is remembered in: given round-robin at creation, so the
+ * last MAGAZINE_HOT_ENTRIES pools made never share one (an address hash
+ * made two pools that one call uses collide, depending on where malloc
+ * put them).
+ */
 static inline struct magazine_hot *magazine_hot_entry(const struct pool *pool)
 {
-    return &magazine_hot[((uintptr_t)pool >> 5) % MAGAZINE_HOT_ENTRIES];
+    return &magazine_hot[pool->hot_slot];
 }
-extern uint64_t pool_epoch;
+extern uint64_t pool_epoch NDISBUF_INTERNAL;
 
 /* One more on a single-writer counter that other threads may read (a plain load and store). */
 static inline void counter_bump(uint64_t *counter)

@@ -124,6 +124,7 @@ struct pool *pool_create(const struct pool_config *config)
     long id = arena_claim_locked(pool->nslots, pool, &pool->base);
     if (id >= 0) {
         pool->id = (uint32_t)id;
+        pool->hot_slot = (uint32_t)(next_generation % MAGAZINE_HOT_ENTRIES);
         pool->generation = next_generation++;
     }
     pthread_mutex_unlock(&arena_lock);
@@ -325,6 +326,41 @@ void pool_free(struct pool *pool, void *element)
         magazine_spill(pool, m);
     counter_bump(&m->frees);
     m->items[m->count++] = element;
+}
+
+struct magazine *pool_magazine_holding(struct pool *pool, uint32_t items, uint32_t room)
+{
+    if (items > NDISBUF_MAGAZINE_SIZE || room > NDISBUF_MAGAZINE_SIZE)
+        return NULL;
+    struct magazine *m = magazine_of(pool);
+    if (NDISBUF_UNLIKELY(!m))
+        return NULL;
+    if (m->count >= items && NDISBUF_MAGAZINE_SIZE - m->count >= room)
+        return m;
+    pthread_mutex_lock(&pool->lock);
+    if (m->count < items) {
+        uint32_t want = items - m->count;
+        while (pool->depot_count < want && pool_grow_locked(pool) == 0)
+            ;
+        uint32_t take = want > NDISBUF_MAGAZINE_BATCH ? want : NDISBUF_MAGAZINE_BATCH;
+        if (take > NDISBUF_MAGAZINE_SIZE - m->count)
+            take = NDISBUF_MAGAZINE_SIZE - m->count;
+        if (take > pool->depot_count)
+            take = (uint32_t)pool->depot_count;
+        pool->depot_count -= take;
+        memcpy(&m->items[m->count], &pool->depot[pool->depot_count], take * sizeof(void *));
+        m->count += take;
+    }
+    if (NDISBUF_MAGAZINE_SIZE - m->count < room) {
+        uint32_t give = room - (NDISBUF_MAGAZINE_SIZE - m->count);
+        if (give < NDISBUF_MAGAZINE_BATCH && m->count >= NDISBUF_MAGAZINE_BATCH)
+            give = NDISBUF_MAGAZINE_BATCH;
+        m->count -= give;
+        memcpy(&pool->depot[pool->depot_count], &m->items[m->count], give * sizeof(void *));
+        pool->depot_count += give;
+    }
+    pthread_mutex_unlock(&pool->lock);
+    return m->count >= items && NDISBUF_MAGAZINE_SIZE - m->count >= room ? m : NULL;
 }
 
 /* ---------------------------------------------------------------- queries */

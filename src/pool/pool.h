@@ -37,6 +37,15 @@ void pool_destroy(struct pool *pool);
 void *pool_alloc(struct pool *pool);
 /* Returns an element of this pool; the caller has checked it is one. */
 void pool_free(struct pool *pool, void *element);
+/*
+ * This thread's magazine for pool, holding at least `items` elements and
+ * with room for `room` more (both at most NDISBUF_MAGAZINE_SIZE), filled
+ * from or spilled to the depot as needed (the depot grows the pool); NULL
+ * when that cannot be had (no magazine, or the pool full). For the bulk
+ * calls, which then pop or push a whole run (magazine.h).
+ */
+struct magazine;
+struct magazine *pool_magazine_holding(struct pool *pool, uint32_t items, uint32_t room);
 
 /*
  * The element containing addr and its pool, or NULL when addr lies in no

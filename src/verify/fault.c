@@ -39,7 +39,6 @@
 
 #define FAULT_PPM_SCALE 1000000u /* ProbabilityPpm is out of a million */
 
-int vf_fault_armed;
 int vf_fault_resources_armed;
 
 /* The plan in force; each field read and written with relaxed atomics. */

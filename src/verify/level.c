@@ -15,7 +15,7 @@
 #include "verify/track.h"
 #include "verify/verify.h"
 
-int vf_level_value;
+union vf_switchboard vf_switchboard;
 static unsigned tracking_epoch = 1;
 static unsigned drain_timeout_ms = NDISBUF_VERIFIER_DRAIN_MS;
 

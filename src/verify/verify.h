@@ -16,7 +16,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "config.h"
 #include "ndisbuf.h"
 
 /* Raises a report; returns only when the policy is not abort. */
@@ -45,15 +47,30 @@ void vf_describe_site(const void *site, char *out, size_t size);
  */
 void vf_describe_site_plain(const void *site, char *out, size_t size);
 
+/*
+ * The two switches every fast path reads: the verifier level and whether
+ * fault injection is armed, side by side so that vf_careful is one load.
+ * Written only by ndisbuf_verifier_set and ndisbuf_fault_set (level.c,
+ * fault.c), each its own half.
+ */
+union vf_switchboard {
+    struct {
+        int level;
+        int fault_armed;
+    } s;
+    uint64_t any;
+};
+extern union vf_switchboard vf_switchboard NDISBUF_INTERNAL;
+#define vf_level_value (vf_switchboard.s.level)
+#define vf_fault_armed (vf_switchboard.s.fault_armed)
+
 /* ---- the level (level.c) ---- */
-extern int vf_level_value;
 static inline int vf_level(void)
 {
     return __atomic_load_n(&vf_level_value, __ATOMIC_RELAXED);
 }
 
 /* ---- fault injection (fault.c) ---- */
-extern int vf_fault_armed;
 /* Counts an allocation of `kind` (NDISBUF_FAULT_*) and says whether to fail it. */
 bool vf_fault_decide(ULONG kind);
 static inline bool vf_fault_fail(ULONG kind)
@@ -63,13 +80,12 @@ static inline bool vf_fault_fail(ULONG kind)
 /*
  * Whether the verifier (level 1+) or fault injection is on: then every
  * allocation and free takes its careful path, which records and counts;
- * otherwise the library's fast paths may serve the common case. Two relaxed
- * loads and a branch.
+ * otherwise the library's fast paths may serve the common case. One relaxed
+ * load and a branch.
  */
 static inline bool vf_careful(void)
 {
-    return __builtin_expect((__atomic_load_n(&vf_level_value, __ATOMIC_RELAXED) |
-                             __atomic_load_n(&vf_fault_armed, __ATOMIC_RELAXED)) != 0, 0);
+    return __builtin_expect(__atomic_load_n(&vf_switchboard.any, __ATOMIC_RELAXED) != 0, 0);
 }
 extern int vf_fault_resources_armed;
 /* Whether this receive indication is to be forced to NDIS_RECEIVE_FLAGS_RESOURCES. */

@@ -328,6 +328,133 @@ static void free_chain_stops_at_a_pointer_that_is_no_live_nbl(void **state)
     NdisFreeNetBufferListPool(pool);
 }
 
+static void free_bulk_given_the_same_nbl_twice_frees_it_once_and_reports_the_second(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 64);
+    PNET_BUFFER_LIST nbls[3];
+    assert_int_equal(ndisbuf_nbl_alloc_bulk(pool, 0, 0, nbls, 2), NDIS_STATUS_SUCCESS);
+    nbls[2] = nbls[0];
+    assert_int_equal(ndisbuf_nbl_free_bulk(nbls, 3), 2);
+    harness_expect_report(NDISBUF_REPORT_DOUBLE_FREE);
+    NDISBUF_POOL_STATS stats;
+    assert_int_equal(ndisbuf_pool_get_stats(pool, &stats), NDIS_STATUS_SUCCESS);
+    assert_int_equal(stats.Outstanding, 0);
+    /* Each comes back once: two allocations give two different NBLs. */
+    PNET_BUFFER_LIST again[2];
+    assert_int_equal(ndisbuf_nbl_alloc_bulk(pool, 0, 0, again, 2), NDIS_STATUS_SUCCESS);
+    assert_ptr_not_equal(again[0], again[1]);
+    assert_int_equal(ndisbuf_nbl_free_bulk(again, 2), 2);
+    NdisFreeNetBufferListPool(pool);
+}
+
+static void free_bulk_of_nbls_from_several_pools_returns_each_to_its_own(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pools[3] = {pool_new(TRUE, 0, 0), pool_new(TRUE, 16, 128), pool_new(FALSE, 0, 0)};
+    PNET_BUFFER_LIST nbls[60];
+    for (ULONG i = 0; i < 60; i++) {
+        nbls[i] = NdisAllocateNetBufferList(pools[i % 3], 0, 0);
+        assert_non_null(nbls[i]);
+    }
+    assert_int_equal(ndisbuf_nbl_free_bulk(nbls, 60), 60);
+    harness_expect_no_report();
+    for (ULONG p = 0; p < 3; p++) {
+        NDISBUF_POOL_STATS stats;
+        assert_int_equal(ndisbuf_pool_get_stats(pools[p], &stats), NDIS_STATUS_SUCCESS);
+        assert_int_equal(stats.Outstanding, 0);
+        NdisFreeNetBufferListPool(pools[p]);
+    }
+    harness_expect_no_report();
+}
+
+static void free_chain_that_loops_back_frees_each_nbl_once_and_reports(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 0);
+    PNET_BUFFER_LIST nbls[3];
+    assert_int_equal(ndisbuf_nbl_alloc_bulk(pool, 0, 0, nbls, 3), NDIS_STATUS_SUCCESS);
+    nbls[2]->Next = nbls[0];
+    assert_int_equal(ndisbuf_nbl_free_chain(nbls[0]), 3);
+    harness_expect_report(NDISBUF_REPORT_DOUBLE_FREE);
+    NDISBUF_POOL_STATS stats;
+    assert_int_equal(ndisbuf_pool_get_stats(pool, &stats), NDIS_STATUS_SUCCESS);
+    assert_int_equal(stats.Outstanding, 0);
+    NdisFreeNetBufferListPool(pool);
+}
+
+static void alloc_bulk_larger_than_what_the_thread_holds_fills_up_from_the_pool(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 256);
+    /* A few singles first, so this thread holds a partly used set. */
+    PNET_BUFFER_LIST singles[5];
+    for (ULONG i = 0; i < 5; i++)
+        singles[i] = NdisAllocateNetBufferList(pool, 0, 0);
+    for (ULONG round = 0; round < 3; round++) {
+        PNET_BUFFER_LIST nbls[128];
+        assert_int_equal(ndisbuf_nbl_alloc_bulk(pool, 0, 0, nbls, 128), NDIS_STATUS_SUCCESS);
+        for (ULONG i = 0; i < 128; i++) {
+            assert_int_equal(NET_BUFFER_DATA_LENGTH(NET_BUFFER_LIST_FIRST_NB(nbls[i])), 256);
+            for (ULONG j = 0; j < 5; j++)
+                assert_ptr_not_equal(nbls[i], singles[j]);
+        }
+        assert_int_equal(ndisbuf_nbl_free_chain(nbls[0]), 128);
+    }
+    assert_int_equal(ndisbuf_nbl_free_bulk(singles, 5), 5);
+    harness_expect_no_report();
+    NdisFreeNetBufferListPool(pool);
+}
+
+static void clone_freed_leaves_its_nb_as_fresh_as_a_new_one(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 0);
+    static UCHAR frame[256];
+    PMDL mdl = NdisAllocateMdl(NULL, frame, sizeof frame);
+    PNET_BUFFER_LIST parent = NdisAllocateNetBufferAndNetBufferList(pool, 0, 0, mdl, 0, sizeof frame);
+    PNET_BUFFER_LIST clone = NdisAllocateCloneNetBufferList(parent, pool, NULL, 0);
+    assert_non_null(clone);
+    PNET_BUFFER nb = NET_BUFFER_LIST_FIRST_NB(clone);
+    NdisFreeCloneNetBufferList(clone, 0);
+    PNET_BUFFER_LIST fresh = NdisAllocateNetBufferAndNetBufferList(pool, 0, 0, NULL, 0, 0);
+    assert_ptr_equal(NET_BUFFER_LIST_FIRST_NB(fresh), nb); /* the same element, reused */
+    static const UCHAR zero[sizeof(NET_BUFFER)];
+    assert_memory_equal((const UCHAR *)nb + 64, zero, sizeof(NET_BUFFER) - 64);
+    NdisFreeNetBufferList(fresh);
+    NdisFreeNetBufferList(parent);
+    NdisFreeMdl(mdl);
+    harness_expect_no_report();
+    NdisFreeNetBufferListPool(pool);
+}
+
+static void a_thread_using_more_pools_than_it_remembers_keeps_each_apart(void **state)
+{
+    (void)state;
+    enum { POOLS = 11 };
+    NDIS_HANDLE pools[POOLS];
+    PNET_BUFFER_LIST nbls[POOLS][4];
+    for (ULONG p = 0; p < POOLS; p++)
+        pools[p] = pool_new(TRUE, 0, p % 2 ? 64 : 0);
+    for (ULONG round = 0; round < 50; round++) {
+        for (ULONG p = 0; p < POOLS; p++)
+            for (ULONG i = 0; i < 4; i++) {
+                nbls[p][i] = NdisAllocateNetBufferList(pools[p], 0, 0);
+                assert_ptr_equal(NdisGetPoolFromNetBufferList(nbls[p][i]), pools[p]);
+            }
+        for (ULONG p = POOLS; p-- > 0;)
+            for (ULONG i = 0; i < 4; i++)
+                NdisFreeNetBufferList(nbls[p][i]);
+    }
+    harness_expect_no_report();
+    for (ULONG p = 0; p < POOLS; p++) {
+        NDISBUF_POOL_STATS stats;
+        assert_int_equal(ndisbuf_pool_get_stats(pools[p], &stats), NDIS_STATUS_SUCCESS);
+        assert_int_equal(stats.Outstanding, 0);
+        NdisFreeNetBufferListPool(pools[p]);
+    }
+}
+
 static void bulk_nbls_are_tracked_by_the_verifier(void **state)
 {
     (void)state;
@@ -361,6 +488,12 @@ int main(void)
         T(alloc_bulk_refuses_bad_arguments_and_touches_nothing),
         T(free_bulk_reports_a_bad_entry_and_frees_the_others),
         T(free_chain_stops_at_a_pointer_that_is_no_live_nbl),
+        T(free_bulk_given_the_same_nbl_twice_frees_it_once_and_reports_the_second),
+        T(free_bulk_of_nbls_from_several_pools_returns_each_to_its_own),
+        T(free_chain_that_loops_back_frees_each_nbl_once_and_reports),
+        T(alloc_bulk_larger_than_what_the_thread_holds_fills_up_from_the_pool),
+        T(clone_freed_leaves_its_nb_as_fresh_as_a_new_one),
+        T(a_thread_using_more_pools_than_it_remembers_keeps_each_apart),
         T(bulk_nbls_are_tracked_by_the_verifier),
 #undef T
     };
