@@ -36,9 +36,18 @@
  *
  * Pause: no new sends or indications; FilterPause pends while NBLs the
  * module passed on (down or up) are not back, and the last one back calls
- * NdisFPauseComplete. A mutex per module guards its state and counters.
+ * NdisFPauseComplete.
+ *
+ * Locking. The data path takes no lock: the NBLs in flight are one atomic
+ * count, raised before the state is read (so a pause either refuses a
+ * call or waits for what it passes on), and the statistics are relaxed
+ * atomic counters, added once per call, on cache lines apart from the
+ * count so that the sending thread and the completing or receiving one do
+ * not take lines from each other. A mutex per module serialises the
+ * control handlers (restart, pause, the pause's completion).
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include <ndis.h>
@@ -68,16 +77,50 @@ typedef enum _VLAN_FILTER_STATE {
     VlanFilterPausing
 } VLAN_FILTER_STATE;
 
+#define VLAN_FILTER_CACHE_LINE 64
+
+typedef _Atomic ULONG64 VLAN_FILTER_COUNTER;
+
+/* The counters each path adds to: each on cache lines of its own (see Locking above). */
+typedef struct _VLAN_FILTER_SEND_STATS {
+    VLAN_FILTER_COUNTER SendsTagged;
+    VLAN_FILTER_COUNTER FramesTagged;
+    VLAN_FILTER_COUNTER FramesWithoutRoom;
+    VLAN_FILTER_COUNTER SendsWithoutRoom;
+    VLAN_FILTER_COUNTER SendsRejected;
+    VLAN_FILTER_COUNTER SendsPaused;
+} VLAN_FILTER_SEND_STATS;
+
+typedef struct _VLAN_FILTER_UP_STATS {
+    VLAN_FILTER_COUNTER SendsCompleted;
+    VLAN_FILTER_COUNTER ReceivesStripped;
+    VLAN_FILTER_COUNTER ReceivesUntagged;
+    VLAN_FILTER_COUNTER ReceivesForeign;
+    VLAN_FILTER_COUNTER ReceivesNoContext;
+    VLAN_FILTER_COUNTER ReceivesPaused;
+    VLAN_FILTER_COUNTER ReceivesRestored;
+} VLAN_FILTER_UP_STATS;
+
 typedef struct _VLAN_FILTER_MODULE VLAN_FILTER_MODULE, *PVLAN_FILTER_MODULE;
 struct _VLAN_FILTER_MODULE {
     PVLAN_FILTER_MODULE Next;          /* in VlanFilterGlobals.Modules */
     NDIS_HANDLE FilterHandle;
     USHORT VlanId;
     USHORT Tci;                        /* what sends are tagged with */
-    pthread_mutex_t Lock;
-    VLAN_FILTER_STATE State;
-    BOOLEAN PausePending;              /* FilterPause returned PENDING */
-    VLAN_FILTER_STATS Stats;           /* Stats.InFlight is the pause's drain count */
+    pthread_mutex_t Lock;              /* serialises restart, pause and the pause's completion */
+    /* Under Lock. */
+    ULONG64 PausesImmediate;
+    ULONG64 PausesPended;
+    ULONG64 Restarts;
+    ULONG MtuReduction;
+
+    /* Read by the data path, written under Lock. */
+    _Atomic int State;                 /* VLAN_FILTER_STATE */
+    _Atomic BOOLEAN PausePending;      /* FilterPause returned PENDING */
+    /* NBLs passed down or up and not back: the pause's drain count. */
+    _Alignas(VLAN_FILTER_CACHE_LINE) _Atomic LONG64 InFlight;
+    _Alignas(VLAN_FILTER_CACHE_LINE) VLAN_FILTER_SEND_STATS Send;
+    _Alignas(VLAN_FILTER_CACHE_LINE) VLAN_FILTER_UP_STATS Up; /* send completions, receives, returns */
 };
 
 /*
@@ -212,6 +255,41 @@ NDIS_HANDLE VlanFilterDriverHandle(void)
     return Handle;
 }
 
+static ULONG64 VlanFilterRead(VLAN_FILTER_COUNTER *Counter)
+{
+    return atomic_load_explicit(Counter, memory_order_relaxed);
+}
+
+/* A snapshot of the module's counters (each read on its own: the data path does not stop for it). */
+static VOID VlanFilterReadStats(PVLAN_FILTER_MODULE Module, PVLAN_FILTER_STATS Stats)
+{
+    LONG64 InFlight = atomic_load(&Module->InFlight);
+
+    NdisZeroMemory(Stats, sizeof(*Stats));
+    Stats->SendsTagged = VlanFilterRead(&Module->Send.SendsTagged);
+    Stats->FramesTagged = VlanFilterRead(&Module->Send.FramesTagged);
+    Stats->FramesWithoutRoom = VlanFilterRead(&Module->Send.FramesWithoutRoom);
+    Stats->SendsWithoutRoom = VlanFilterRead(&Module->Send.SendsWithoutRoom);
+    Stats->SendsRejected = VlanFilterRead(&Module->Send.SendsRejected);
+    Stats->SendsPaused = VlanFilterRead(&Module->Send.SendsPaused);
+    Stats->SendsCompleted = VlanFilterRead(&Module->Up.SendsCompleted);
+    Stats->ReceivesStripped = VlanFilterRead(&Module->Up.ReceivesStripped);
+    Stats->ReceivesUntagged = VlanFilterRead(&Module->Up.ReceivesUntagged);
+    Stats->ReceivesForeign = VlanFilterRead(&Module->Up.ReceivesForeign);
+    Stats->ReceivesNoContext = VlanFilterRead(&Module->Up.ReceivesNoContext);
+    Stats->ReceivesPaused = VlanFilterRead(&Module->Up.ReceivesPaused);
+    Stats->ReceivesRestored = VlanFilterRead(&Module->Up.ReceivesRestored);
+    Stats->InFlight = InFlight > 0 ? (ULONG64)InFlight : 0;
+    pthread_mutex_lock(&Module->Lock);
+    Stats->Running = atomic_load(&Module->State) == VlanFilterRunning;
+    Stats->PausePending = atomic_load(&Module->PausePending);
+    Stats->PausesImmediate = Module->PausesImmediate;
+    Stats->PausesPended = Module->PausesPended;
+    Stats->Restarts = Module->Restarts;
+    Stats->MtuReduction = Module->MtuReduction;
+    pthread_mutex_unlock(&Module->Lock);
+}
+
 NDIS_STATUS VlanFilterGetStats(NDIS_HANDLE NdisFilterHandle, PVLAN_FILTER_STATS Stats)
 {
     PVLAN_FILTER_MODULE Module;
@@ -221,11 +299,7 @@ NDIS_STATUS VlanFilterGetStats(NDIS_HANDLE NdisFilterHandle, PVLAN_FILTER_STATS 
     pthread_mutex_lock(&VlanFilterGlobals.Lock);
     for (Module = VlanFilterGlobals.Modules; Module != NULL; Module = Module->Next) {
         if (Module->FilterHandle == NdisFilterHandle) {
-            pthread_mutex_lock(&Module->Lock);
-            *Stats = Module->Stats;
-            Stats->Running = Module->State == VlanFilterRunning;
-            Stats->PausePending = Module->PausePending;
-            pthread_mutex_unlock(&Module->Lock);
+            VlanFilterReadStats(Module, Stats);
             break;
         }
     }
@@ -247,12 +321,14 @@ static NDIS_STATUS VlanFilterAttach(NDIS_HANDLE NdisFilterHandle, NDIS_HANDLE Fi
     UNREFERENCED_PARAMETER(FilterDriverContext);
     if (AttachParameters->MiniportMediaType != NdisMedium802_3)
         return NDIS_STATUS_INVALID_PARAMETER; /* 802.1Q tags only Ethernet frames */
-    Module = calloc(1, sizeof(*Module));
+    /* Aligned for its cache-line-aligned counters (sizeof is a multiple of the alignment). */
+    Module = aligned_alloc(_Alignof(VLAN_FILTER_MODULE), sizeof(*Module));
     if (Module == NULL)
         return NDIS_STATUS_RESOURCES;
+    NdisZeroMemory(Module, sizeof(*Module));
     pthread_mutex_init(&Module->Lock, NULL);
     Module->FilterHandle = NdisFilterHandle;
-    Module->State = VlanFilterPaused;
+    atomic_init(&Module->State, VlanFilterPaused);
     pthread_mutex_lock(&VlanFilterGlobals.Lock);
     Module->VlanId = VlanFilterGlobals.VlanId;
     Module->Tci = (USHORT)((VlanFilterGlobals.Priority << 13) | VlanFilterGlobals.VlanId);
@@ -327,9 +403,9 @@ static NDIS_STATUS VlanFilterRestart(NDIS_HANDLE FilterModuleContext,
     }
 
     pthread_mutex_lock(&Module->Lock);
-    Module->State = VlanFilterRunning;
-    Module->Stats.Restarts++;
-    Module->Stats.MtuReduction = MtuReduction;
+    atomic_store(&Module->State, VlanFilterRunning);
+    Module->Restarts++;
+    Module->MtuReduction = MtuReduction;
     pthread_mutex_unlock(&Module->Lock);
     return NDIS_STATUS_SUCCESS;
 }
@@ -341,50 +417,69 @@ static NDIS_STATUS VlanFilterPause(NDIS_HANDLE FilterModuleContext, PNDIS_FILTER
 
     UNREFERENCED_PARAMETER(PauseParameters);
     pthread_mutex_lock(&Module->Lock);
-    if (Module->Stats.InFlight == 0) {
-        Module->State = VlanFilterPaused;
-        Module->Stats.PausesImmediate++;
+    /* State and PausePending first, then the count (all seq_cst): pairs with VlanFilterAdmit and VlanFilterRetire. */
+    atomic_store(&Module->State, VlanFilterPausing);
+    atomic_store(&Module->PausePending, TRUE); /* the last NBL back calls NdisFPauseComplete */
+    if (atomic_load(&Module->InFlight) == 0) {
+        atomic_store(&Module->PausePending, FALSE);
+        atomic_store(&Module->State, VlanFilterPaused);
+        Module->PausesImmediate++;
         Status = NDIS_STATUS_SUCCESS;
     } else {
-        Module->State = VlanFilterPausing;
-        Module->PausePending = TRUE; /* the last NBL back calls NdisFPauseComplete */
         Status = NDIS_STATUS_PENDING;
     }
     pthread_mutex_unlock(&Module->Lock);
     return Status;
 }
 
-/* Takes Count NBLs in flight if the module runs; FALSE (nothing taken) otherwise. */
-static BOOLEAN VlanFilterAdmit(PVLAN_FILTER_MODULE Module, ULONG Count)
-{
-    BOOLEAN Running;
-
-    pthread_mutex_lock(&Module->Lock);
-    Running = Module->State == VlanFilterRunning;
-    if (Running)
-        Module->Stats.InFlight += Count;
-    pthread_mutex_unlock(&Module->Lock);
-    return Running;
-}
-
-/* Count NBLs are back (or were never passed on); the last one finishes a pending pause. */
-static VOID VlanFilterRetire(PVLAN_FILTER_MODULE Module, ULONG Count)
+/*
+ * Finishes a pending pause if nothing is in flight any more. Several
+ * threads may see the count reach zero: the lock lets one of them finish.
+ */
+static VOID VlanFilterFinishPause(PVLAN_FILTER_MODULE Module)
 {
     BOOLEAN CompletePause = FALSE;
 
-    if (Count == 0)
-        return;
     pthread_mutex_lock(&Module->Lock);
-    Module->Stats.InFlight -= Count <= Module->Stats.InFlight ? Count : Module->Stats.InFlight;
-    if (Module->Stats.InFlight == 0 && Module->PausePending) {
-        Module->PausePending = FALSE;
-        Module->State = VlanFilterPaused;
-        Module->Stats.PausesPended++;
+    if (atomic_load(&Module->PausePending) && atomic_load(&Module->InFlight) == 0) {
+        atomic_store(&Module->PausePending, FALSE);
+        atomic_store(&Module->State, VlanFilterPaused);
+        Module->PausesPended++;
         CompletePause = TRUE;
     }
     pthread_mutex_unlock(&Module->Lock);
     if (CompletePause)
         NdisFPauseComplete(Module->FilterHandle);
+}
+
+/* Count NBLs are back (or were never passed on); the last one finishes a pending pause. */
+static VOID VlanFilterRetire(PVLAN_FILTER_MODULE Module, ULONG Count)
+{
+    if (Count != 0 && atomic_fetch_sub(&Module->InFlight, (LONG64)Count) == (LONG64)Count &&
+        atomic_load(&Module->PausePending))
+        VlanFilterFinishPause(Module);
+}
+
+/*
+ * Takes Count NBLs in flight if the module runs; FALSE (nothing taken)
+ * otherwise. The count is raised before the state is read, and a pause
+ * sets the state before it reads the count: a call is either refused or
+ * waited for.
+ */
+static BOOLEAN VlanFilterAdmit(PVLAN_FILTER_MODULE Module, ULONG Count)
+{
+    atomic_fetch_add(&Module->InFlight, (LONG64)Count);
+    if (atomic_load(&Module->State) == VlanFilterRunning)
+        return TRUE;
+    VlanFilterRetire(Module, Count);
+    return FALSE;
+}
+
+/* Adds to a statistics counter (relaxed: nothing is ordered by it). */
+static VOID VlanFilterCount(VLAN_FILTER_COUNTER *Counter, ULONG64 Amount)
+{
+    if (Amount != 0)
+        atomic_fetch_add_explicit(Counter, Amount, memory_order_relaxed);
 }
 
 /* ====================================================================== */
@@ -431,16 +526,27 @@ static PUCHAR VlanFilterHeader(PNET_BUFFER NetBuffer, ULONG Length, PUCHAR Stora
 }
 
 /*
+ * Moves the 12 MAC bytes 4 bytes up or down (the ranges overlap): through
+ * a copy of fixed size, which the compiler does in registers where a
+ * memmove would be a call.
+ */
+static VOID VlanFilterMoveMacs(PUCHAR Destination, const UCHAR *Source, PUCHAR Macs)
+{
+    RtlCopyMemory(Macs, Source, VLAN_FILTER_MAC_LENGTH);
+    RtlCopyMemory(Destination, Macs, VLAN_FILTER_MAC_LENGTH);
+}
+
+/*
  * The first 16 bytes of the frame hold the MACs then 4 bytes of room (just
  * retreated into, or an old tag): MACs down to the start, the tag behind.
  */
 static VOID VlanFilterPutTag(PNET_BUFFER NetBuffer, USHORT Tci)
 {
-    UCHAR Storage[VLAN_FILTER_HEADER_LENGTH];
+    UCHAR Storage[VLAN_FILTER_HEADER_LENGTH], Macs[VLAN_FILTER_MAC_LENGTH];
     PUCHAR Header = VlanFilterHeader(NetBuffer, VLAN_FILTER_HEADER_LENGTH, Storage);
 
     /* The caller made sure DataLength >= 16, so Header is never NULL. */
-    RtlMoveMemory(Header, Header + VLAN_FILTER_TAG_LENGTH, VLAN_FILTER_MAC_LENGTH);
+    VlanFilterMoveMacs(Header, Header + VLAN_FILTER_TAG_LENGTH, Macs);
     Header[VLAN_FILTER_MAC_LENGTH + 0] = (UCHAR)(VLAN_FILTER_TPID >> 8);
     Header[VLAN_FILTER_MAC_LENGTH + 1] = (UCHAR)(VLAN_FILTER_TPID & 0xFF);
     Header[VLAN_FILTER_MAC_LENGTH + 2] = (UCHAR)(Tci >> 8);
@@ -452,10 +558,10 @@ static VOID VlanFilterPutTag(PNET_BUFFER NetBuffer, USHORT Tci)
 /* The reverse: the MACs move up over the tag, which leaves the frame's first 4 bytes free. */
 static VOID VlanFilterMoveMacsOverTag(PNET_BUFFER NetBuffer)
 {
-    UCHAR Storage[VLAN_FILTER_HEADER_LENGTH];
+    UCHAR Storage[VLAN_FILTER_HEADER_LENGTH], Macs[VLAN_FILTER_MAC_LENGTH];
     PUCHAR Header = VlanFilterHeader(NetBuffer, VLAN_FILTER_HEADER_LENGTH, Storage);
 
-    RtlMoveMemory(Header + VLAN_FILTER_TAG_LENGTH, Header, VLAN_FILTER_MAC_LENGTH);
+    VlanFilterMoveMacs(Header + VLAN_FILTER_TAG_LENGTH, Header, Macs);
     if (Header == Storage)
         VlanFilterWriteNetBuffer(NetBuffer, VLAN_FILTER_TAG_LENGTH, Storage + VLAN_FILTER_TAG_LENGTH,
                                  VLAN_FILTER_MAC_LENGTH);
@@ -510,6 +616,14 @@ static BOOLEAN VlanFilterAllAtLeast(PNET_BUFFER_LIST Nbl, ULONG MinimumLength)
     return TRUE;
 }
 
+/* Takes the tag out of one frame: MACs back over it, then advance (freeing an MDL our retreat added). */
+static VOID VlanFilterUntagFrame(PNET_BUFFER Nb)
+{
+    VlanFilterMoveMacsOverTag(Nb);
+    /* FreeMdl: an MDL our retreat had to allocate goes again; the sender's never do. */
+    NdisAdvanceNetBufferDataStart(Nb, VLAN_FILTER_TAG_LENGTH, TRUE, NULL);
+}
+
 /* What tagging one NBL cost: allocations the sender's back-fill should have spared. */
 typedef struct _VLAN_FILTER_SEND_COUNTS {
     ULONG Frames;
@@ -536,25 +650,25 @@ static NDIS_STATUS VlanFilterTagNbl(PVLAN_FILTER_MODULE Module, PNET_BUFFER_LIST
     if (Status != NDIS_STATUS_SUCCESS)
         return Status;
 
+    /* One pass: each frame is retreated and tagged before the next is looked at. */
     for (Nb = NET_BUFFER_LIST_FIRST_NB(Nbl); Nb != NULL; Nb = NET_BUFFER_NEXT_NB(Nb)) {
         PMDL FirstBefore = NET_BUFFER_FIRST_MDL(Nb);
 
         Status = NdisRetreatNetBufferDataStart(Nb, VLAN_FILTER_TAG_LENGTH, 0, NULL);
         if (Status != NDIS_STATUS_SUCCESS)
-            goto undo_retreats;
+            goto untag_done;
+        VlanFilterPutTag(Nb, Module->Tci);
         WithoutRoom += NET_BUFFER_FIRST_MDL(Nb) != FirstBefore;
         Frames++;
     }
-    for (Nb = NET_BUFFER_LIST_FIRST_NB(Nbl); Nb != NULL; Nb = NET_BUFFER_NEXT_NB(Nb))
-        VlanFilterPutTag(Nb, Module->Tci);
     Counts->Frames += Frames;
     Counts->FramesWithoutRoom += WithoutRoom;
     Counts->SendsWithoutRoom += Nbl->Context != ContextBefore;
     return NDIS_STATUS_SUCCESS;
 
-undo_retreats:
+untag_done:
     for (Done = NET_BUFFER_LIST_FIRST_NB(Nbl); Done != Nb; Done = NET_BUFFER_NEXT_NB(Done))
-        NdisAdvanceNetBufferDataStart(Done, VLAN_FILTER_TAG_LENGTH, TRUE, NULL);
+        VlanFilterUntagFrame(Done);
     VlanFilterPopContext(Nbl, VlanFilterContext(Nbl));
     return Status;
 }
@@ -564,11 +678,8 @@ static VOID VlanFilterUntagNbl(PNET_BUFFER_LIST Nbl, PVLAN_FILTER_NBL_CONTEXT Co
 {
     PNET_BUFFER Nb;
 
-    for (Nb = NET_BUFFER_LIST_FIRST_NB(Nbl); Nb != NULL; Nb = NET_BUFFER_NEXT_NB(Nb)) {
-        VlanFilterMoveMacsOverTag(Nb);
-        /* FreeMdl: an MDL our retreat had to allocate goes again; the sender's never do. */
-        NdisAdvanceNetBufferDataStart(Nb, VLAN_FILTER_TAG_LENGTH, TRUE, NULL);
-    }
+    for (Nb = NET_BUFFER_LIST_FIRST_NB(Nbl); Nb != NULL; Nb = NET_BUFFER_NEXT_NB(Nb))
+        VlanFilterUntagFrame(Nb);
     VlanFilterPopContext(Nbl, Context);
 }
 
@@ -581,28 +692,31 @@ static ULONG VlanFilterCountChain(PNET_BUFFER_LIST Chain)
     return Count;
 }
 
-/* Completes a chain back up with Status on every NBL (they are as they came). */
+/* Completes a chain back up with Status on every NBL (they are as they came), counted in *Counter first. */
 static VOID VlanFilterCompleteUp(PVLAN_FILTER_MODULE Module, PNET_BUFFER_LIST Chain, NDIS_STATUS Status,
-                                 ULONG SendCompleteFlags)
+                                 ULONG SendCompleteFlags, VLAN_FILTER_COUNTER *Counter)
 {
     PNET_BUFFER_LIST Nbl;
+    ULONG Count = 0;
 
-    for (Nbl = Chain; Nbl != NULL; Nbl = NET_BUFFER_LIST_NEXT_NBL(Nbl))
+    for (Nbl = Chain; Nbl != NULL; Nbl = NET_BUFFER_LIST_NEXT_NBL(Nbl), Count++)
         NET_BUFFER_LIST_STATUS(Nbl) = Status;
+    VlanFilterCount(Counter, Count);
     NdisFSendNetBufferListsComplete(Module->FilterHandle, Chain, SendCompleteFlags);
 }
 
 /*
  * Tags each NBL of the chain; the tagged ones end up in *Pass, the others
  * (Status set, exactly as they came) in *Reject, both in order. Returns how
- * many were tagged.
+ * many were tagged, and in *Rejected how many were not.
  */
 static ULONG VlanFilterTagChain(PVLAN_FILTER_MODULE Module, PNET_BUFFER_LIST Chain, PNET_BUFFER_LIST *Pass,
-                                PNET_BUFFER_LIST *Reject, PVLAN_FILTER_SEND_COUNTS Counts)
+                                PNET_BUFFER_LIST *Reject, PVLAN_FILTER_SEND_COUNTS Counts, PULONG Rejected)
 {
     PNET_BUFFER_LIST *PassTail = Pass, *RejectTail = Reject, Next;
     ULONG Passed = 0;
 
+    *Rejected = 0;
     *Pass = *Reject = NULL;
     for (; Chain != NULL; Chain = Next) {
         NDIS_STATUS Status = VlanFilterTagNbl(Module, Chain, Counts);
@@ -617,6 +731,7 @@ static ULONG VlanFilterTagChain(PVLAN_FILTER_MODULE Module, PNET_BUFFER_LIST Cha
             NET_BUFFER_LIST_STATUS(Chain) = Status;
             *RejectTail = Chain;
             RejectTail = &NET_BUFFER_LIST_NEXT_NBL(Chain);
+            (*Rejected)++;
         }
     }
     return Passed;
@@ -626,35 +741,34 @@ static VOID VlanFilterSendNetBufferLists(NDIS_HANDLE FilterModuleContext, PNET_B
                                          NDIS_PORT_NUMBER PortNumber, ULONG SendFlags)
 {
     PVLAN_FILTER_MODULE Module = FilterModuleContext;
-    ULONG CompleteFlags = 0, Count = VlanFilterCountChain(NetBufferList), Passed;
+    ULONG CompleteFlags = 0, Passed, Rejected;
     PNET_BUFFER_LIST Pass, Reject;
     VLAN_FILTER_SEND_COUNTS Counts = {0, 0, 0};
 
     if (NDIS_TEST_SEND_AT_DISPATCH_LEVEL(SendFlags))
         NDIS_SET_SEND_COMPLETE_FLAG(CompleteFlags, NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL);
-    if (!VlanFilterAdmit(Module, Count)) {
-        pthread_mutex_lock(&Module->Lock);
-        Module->Stats.SendsPaused += Count;
-        pthread_mutex_unlock(&Module->Lock);
-        VlanFilterCompleteUp(Module, NetBufferList, NDIS_STATUS_PAUSED, CompleteFlags);
+    /* One hold for the call (the chain is not counted first): a pause waits for it. */
+    if (!VlanFilterAdmit(Module, 1)) {
+        VlanFilterCompleteUp(Module, NetBufferList, NDIS_STATUS_PAUSED, CompleteFlags, &Module->Send.SendsPaused);
         return;
     }
 
-    Passed = VlanFilterTagChain(Module, NetBufferList, &Pass, &Reject, &Counts);
-    pthread_mutex_lock(&Module->Lock);
-    Module->Stats.SendsTagged += Passed;
-    Module->Stats.FramesTagged += Counts.Frames;
-    Module->Stats.FramesWithoutRoom += Counts.FramesWithoutRoom;
-    Module->Stats.SendsWithoutRoom += Counts.SendsWithoutRoom;
-    Module->Stats.SendsRejected += Count - Passed;
-    pthread_mutex_unlock(&Module->Lock);
+    Passed = VlanFilterTagChain(Module, NetBufferList, &Pass, &Reject, &Counts, &Rejected);
+    VlanFilterCount(&Module->Send.SendsTagged, Passed);
+    VlanFilterCount(&Module->Send.FramesTagged, Counts.Frames);
+    VlanFilterCount(&Module->Send.FramesWithoutRoom, Counts.FramesWithoutRoom);
+    VlanFilterCount(&Module->Send.SendsWithoutRoom, Counts.SendsWithoutRoom);
+    VlanFilterCount(&Module->Send.SendsRejected, Rejected);
 
+    /* The call's own hold becomes one of the NBLs passed down (or goes, when none is). */
+    if (Passed > 1)
+        atomic_fetch_add(&Module->InFlight, (LONG64)(Passed - 1));
+    if (Reject != NULL)
+        NdisFSendNetBufferListsComplete(Module->FilterHandle, Reject, CompleteFlags);
     if (Pass != NULL)
         NdisFSendNetBufferLists(Module->FilterHandle, Pass, PortNumber, SendFlags);
-    if (Reject != NULL) {
-        NdisFSendNetBufferListsComplete(Module->FilterHandle, Reject, CompleteFlags);
-        VlanFilterRetire(Module, Count - Passed);
-    }
+    else
+        VlanFilterRetire(Module, 1);
 }
 
 static VOID VlanFilterSendNetBufferListsComplete(NDIS_HANDLE FilterModuleContext, PNET_BUFFER_LIST NetBufferList,
@@ -671,10 +785,7 @@ static VOID VlanFilterSendNetBufferListsComplete(NDIS_HANDLE FilterModuleContext
             VlanFilterUntagNbl(Nbl, Context);
         Count++;
     }
-    pthread_mutex_lock(&Module->Lock);
-    Module->Stats.SendsCompleted += Count;
-    pthread_mutex_unlock(&Module->Lock);
-
+    VlanFilterCount(&Module->Up.SendsCompleted, Count);
     NdisFSendNetBufferListsComplete(Module->FilterHandle, NetBufferList, SendCompleteFlags);
     VlanFilterRetire(Module, Count);
 }
@@ -692,12 +803,13 @@ static VLAN_FILTER_FRAME_KIND VlanFilterInspectFrame(PNET_BUFFER Nb, PUSHORT Tci
 
     if (Length < VLAN_FILTER_ETHERNET_HEADER_LENGTH)
         return VlanFrameUntagged; /* a runt: not ours to judge */
-    Header = VlanFilterHeader(Nb, VLAN_FILTER_ETHERNET_HEADER_LENGTH, Storage);
+    /* One look: the tag too when the frame is long enough to carry one. */
+    Header = VlanFilterHeader(Nb, Length >= VLAN_FILTER_HEADER_LENGTH ? VLAN_FILTER_HEADER_LENGTH
+                                                                       : VLAN_FILTER_ETHERNET_HEADER_LENGTH, Storage);
     if (((Header[12] << 8) | Header[13]) != VLAN_FILTER_TPID)
         return VlanFrameUntagged;
     if (Length < VLAN_FILTER_MIN_TAGGED_LENGTH)
         return VlanFrameForeign;
-    Header = VlanFilterHeader(Nb, VLAN_FILTER_HEADER_LENGTH, Storage);
     *Tci = (USHORT)((Header[14] << 8) | Header[15]);
     return VlanFrameOurs;
 }
@@ -794,13 +906,11 @@ static BOOLEAN VlanFilterPrepareReceive(PVLAN_FILTER_MODULE Module, PNET_BUFFER_
 static VOID VlanFilterAddReceiveCounts(PVLAN_FILTER_MODULE Module, const VLAN_FILTER_RECEIVE_COUNTS *Counts,
                                        ULONG Restored)
 {
-    pthread_mutex_lock(&Module->Lock);
-    Module->Stats.ReceivesStripped += Counts->Stripped;
-    Module->Stats.ReceivesUntagged += Counts->Untagged;
-    Module->Stats.ReceivesForeign += Counts->Foreign;
-    Module->Stats.ReceivesNoContext += Counts->NoContext;
-    Module->Stats.ReceivesRestored += Restored;
-    pthread_mutex_unlock(&Module->Lock);
+    VlanFilterCount(&Module->Up.ReceivesStripped, Counts->Stripped);
+    VlanFilterCount(&Module->Up.ReceivesUntagged, Counts->Untagged);
+    VlanFilterCount(&Module->Up.ReceivesForeign, Counts->Foreign);
+    VlanFilterCount(&Module->Up.ReceivesNoContext, Counts->NoContext);
+    VlanFilterCount(&Module->Up.ReceivesRestored, Restored);
 }
 
 /*
@@ -809,7 +919,7 @@ static VOID VlanFilterAddReceiveCounts(PVLAN_FILTER_MODULE Module, const VLAN_FI
  * ones go back down at once.
  */
 static VOID VlanFilterReceiveLent(PVLAN_FILTER_MODULE Module, PNET_BUFFER_LIST NetBufferLists,
-                                  NDIS_PORT_NUMBER PortNumber, ULONG Count, ULONG ReceiveFlags, ULONG ReturnFlags)
+                                  NDIS_PORT_NUMBER PortNumber, ULONG ReceiveFlags, ULONG ReturnFlags)
 {
     PNET_BUFFER_LIST Pass = NULL, *PassTail = &Pass, Drop = NULL, *DropTail = &Drop, Nbl, Next;
     VLAN_FILTER_RECEIVE_COUNTS Counts = {0, 0, 0, 0};
@@ -829,12 +939,15 @@ static VOID VlanFilterReceiveLent(PVLAN_FILTER_MODULE Module, PNET_BUFFER_LIST N
     }
     VlanFilterAddReceiveCounts(Module, &Counts, 0);
 
+    /* The call's own hold becomes one of the NBLs passed up (or goes, when none is). */
+    if (Passed > 1)
+        atomic_fetch_add(&Module->InFlight, (LONG64)(Passed - 1));
+    if (Drop != NULL)
+        NdisFReturnNetBufferLists(Module->FilterHandle, Drop, ReturnFlags);
     if (Pass != NULL)
         NdisFIndicateReceiveNetBufferLists(Module->FilterHandle, Pass, PortNumber, Passed, ReceiveFlags);
-    if (Drop != NULL) {
-        NdisFReturnNetBufferLists(Module->FilterHandle, Drop, ReturnFlags);
-        VlanFilterRetire(Module, Count - Passed);
-    }
+    else
+        VlanFilterRetire(Module, 1);
 }
 
 /* Indicates Head..Tail (Count NBLs) on their own, then restores the ones that were stripped. */
@@ -898,18 +1011,17 @@ static VOID VlanFilterReceiveNetBufferLists(NDIS_HANDLE FilterModuleContext, PNE
 {
     PVLAN_FILTER_MODULE Module = FilterModuleContext;
     BOOLEAN Borrowed = NDIS_TEST_RECEIVE_CANNOT_PEND(ReceiveFlags);
-    ULONG Count = VlanFilterCountChain(NetBufferLists), ReturnFlags = 0;
+    ULONG ReturnFlags = 0;
 
-    UNREFERENCED_PARAMETER(NumberOfNetBufferLists); /* the chain is counted: a wrong count must not upset the pause */
+    /* NBLs are counted as they are passed up: a wrong count must not upset the pause. */
+    UNREFERENCED_PARAMETER(NumberOfNetBufferLists);
 
     if (NDIS_TEST_RECEIVE_AT_DISPATCH_LEVEL(ReceiveFlags))
         NDIS_SET_RETURN_FLAG(ReturnFlags, NDIS_RETURN_FLAGS_DISPATCH_LEVEL);
 
-    /* Borrowed NBLs are never in flight past this call: nothing for a pause to wait for. */
-    if (!VlanFilterAdmit(Module, Borrowed ? 0 : Count)) {
-        pthread_mutex_lock(&Module->Lock);
-        Module->Stats.ReceivesPaused += Count;
-        pthread_mutex_unlock(&Module->Lock);
+    /* One hold for the call; borrowed NBLs are never in flight past it: nothing for a pause to wait for. */
+    if (!VlanFilterAdmit(Module, Borrowed ? 0 : 1)) {
+        VlanFilterCount(&Module->Up.ReceivesPaused, VlanFilterCountChain(NetBufferLists));
         if (!Borrowed)
             NdisFReturnNetBufferLists(Module->FilterHandle, NetBufferLists, ReturnFlags);
         return;
@@ -917,7 +1029,7 @@ static VOID VlanFilterReceiveNetBufferLists(NDIS_HANDLE FilterModuleContext, PNE
     if (Borrowed)
         VlanFilterReceiveBorrowed(Module, NetBufferLists, PortNumber, ReceiveFlags);
     else
-        VlanFilterReceiveLent(Module, NetBufferLists, PortNumber, Count, ReceiveFlags, ReturnFlags);
+        VlanFilterReceiveLent(Module, NetBufferLists, PortNumber, ReceiveFlags, ReturnFlags);
 }
 
 static VOID VlanFilterReturnNetBufferLists(NDIS_HANDLE FilterModuleContext, PNET_BUFFER_LIST NetBufferLists,

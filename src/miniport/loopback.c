@@ -82,10 +82,15 @@ typedef struct _LOOPBACK_ADAPTER {
     BOOLEAN ThreadBusy;             /* the thread holds sends or receive NBLs */
     PNET_BUFFER_LIST SendHead;      /* queued sends, linked by Next */
     PNET_BUFFER_LIST SendTail;
-    PNET_BUFFER_LIST FreeReceives;  /* receive NBLs we own, linked by Next */
     ULONG FreeReceiveCount;
     /* Set (under Lock) whenever the thread has something to do; the spinning thread reads it without. */
     _Atomic BOOLEAN WorkQueued;
+    /*
+     * Receive NBLs we own, a stack of FreeReceiveCount (under Lock): an
+     * array, not a list through the NBLs, so that taking a batch reads no
+     * NBL and the thread knows every address before it touches the NBL.
+     */
+    PNET_BUFFER_LIST FreeReceives[LOOPBACK_RECEIVE_COUNT];
 
     /*
      * Statistics: written by the thread only, once per batch, read by OID
@@ -100,7 +105,8 @@ typedef struct _LOOPBACK_ADAPTER {
 
 /* Receive NBLs the thread holds while it fills and indicates a batch. */
 typedef struct _LOOPBACK_RECEIVE_BATCH {
-    PNET_BUFFER_LIST Spare;   /* taken from the free list, not yet filled */
+    PNET_BUFFER_LIST Spares[LOOPBACK_BATCH]; /* taken from the free list, not yet filled: a stack */
+    ULONG SpareCount;
     PNET_BUFFER_LIST Head;    /* filled, waiting to be indicated */
     PNET_BUFFER_LIST Tail;
     ULONG Count;
@@ -149,38 +155,44 @@ static VOID LoopbackCount(_Atomic ULONG64 *Counter, ULONG64 Amount)
 /* Receive NBLs: the free list                                             */
 /* ====================================================================== */
 
-/* Pushes a chain of receive NBLs back on the free list. Caller holds Lock. */
+/*
+ * Pushes a chain of receive NBLs back on the free list. Caller holds Lock.
+ * Only our own NBLs come back, so the stack cannot overflow; if it would
+ * (a driver above returned an NBL twice), the extra ones are not kept.
+ */
 static VOID LoopbackPushFreeLocked(PLOOPBACK_ADAPTER Adapter, PNET_BUFFER_LIST Chain)
 {
-    while (Chain != NULL) {
-        PNET_BUFFER_LIST Next = NET_BUFFER_LIST_NEXT_NBL(Chain);
+    ULONG Count = Adapter->FreeReceiveCount;
 
-        NET_BUFFER_LIST_NEXT_NBL(Chain) = Adapter->FreeReceives;
-        Adapter->FreeReceives = Chain;
-        Adapter->FreeReceiveCount++;
-        Chain = Next;
-    }
+    for (; Chain != NULL && Count < LOOPBACK_RECEIVE_COUNT; Chain = NET_BUFFER_LIST_NEXT_NBL(Chain))
+        Adapter->FreeReceives[Count++] = Chain;
+    Adapter->FreeReceiveCount = Count;
+}
+
+/* Gives the batch's unused spares back to the free list. Caller holds Lock. */
+static VOID LoopbackPushSparesLocked(PLOOPBACK_ADAPTER Adapter, PLOOPBACK_RECEIVE_BATCH Batch)
+{
+    for (ULONG i = 0; i < Batch->SpareCount && Adapter->FreeReceiveCount < LOOPBACK_RECEIVE_COUNT; i++)
+        Adapter->FreeReceives[Adapter->FreeReceiveCount++] = Batch->Spares[i];
+    Batch->SpareCount = 0;
 }
 
 /*
- * Moves up to LOOPBACK_BATCH free receive NBLs to the batch's spares and
- * decides whether this batch goes up with NDIS_RECEIVE_FLAGS_RESOURCES:
- * yes when taking them leaves fewer than LOOPBACK_LOW_WATER free.
+ * Moves up to LOOPBACK_BATCH free receive NBLs to the batch's (empty)
+ * spares and decides whether this batch goes up with
+ * NDIS_RECEIVE_FLAGS_RESOURCES: yes when taking them leaves fewer than
+ * LOOPBACK_LOW_WATER free.
  */
 static VOID LoopbackTakeSpares(PLOOPBACK_ADAPTER Adapter, PLOOPBACK_RECEIVE_BATCH Batch)
 {
-    ULONG Taken = 0;
+    ULONG Taken;
 
     pthread_mutex_lock(&Adapter->Lock);
-    while (Taken < LOOPBACK_BATCH && Adapter->FreeReceives != NULL) {
-        PNET_BUFFER_LIST Nbl = Adapter->FreeReceives;
-
-        Adapter->FreeReceives = NET_BUFFER_LIST_NEXT_NBL(Nbl);
-        NET_BUFFER_LIST_NEXT_NBL(Nbl) = Batch->Spare;
-        Batch->Spare = Nbl;
-        Taken++;
-    }
+    Taken = Adapter->FreeReceiveCount < LOOPBACK_BATCH ? Adapter->FreeReceiveCount : LOOPBACK_BATCH;
     Adapter->FreeReceiveCount -= Taken;
+    NdisMoveMemory(Batch->Spares, &Adapter->FreeReceives[Adapter->FreeReceiveCount],
+                   Taken * sizeof(PNET_BUFFER_LIST));
+    Batch->SpareCount = Taken;
     Batch->Resources = Adapter->FreeReceiveCount < LOOPBACK_LOW_WATER;
     pthread_mutex_unlock(&Adapter->Lock);
 }
@@ -196,7 +208,7 @@ static NDIS_STATUS LoopbackAllocateReceives(PLOOPBACK_ADAPTER Adapter)
 
         if (Nbl == NULL)
             return NDIS_STATUS_RESOURCES; /* the caller frees what was allocated */
-        LoopbackPushFreeLocked(Adapter, Nbl); /* no other thread yet */
+        Adapter->FreeReceives[Adapter->FreeReceiveCount++] = Nbl; /* no other thread yet */
     }
     return NDIS_STATUS_SUCCESS;
 }
@@ -204,12 +216,9 @@ static NDIS_STATUS LoopbackAllocateReceives(PLOOPBACK_ADAPTER Adapter)
 /* Frees every receive NBL (all must be back on the free list) and the pool. */
 static VOID LoopbackFreeReceives(PLOOPBACK_ADAPTER Adapter)
 {
-    while (Adapter->FreeReceives != NULL) {
-        PNET_BUFFER_LIST Nbl = Adapter->FreeReceives;
-
-        Adapter->FreeReceives = NET_BUFFER_LIST_NEXT_NBL(Nbl);
-        NET_BUFFER_LIST_NEXT_NBL(Nbl) = NULL;
-        NdisFreeNetBufferList(Nbl);
+    for (ULONG i = 0; i < Adapter->FreeReceiveCount; i++) {
+        NET_BUFFER_LIST_NEXT_NBL(Adapter->FreeReceives[i]) = NULL;
+        NdisFreeNetBufferList(Adapter->FreeReceives[i]);
     }
     Adapter->FreeReceiveCount = 0;
     if (Adapter->ReceivePool != NULL)
@@ -232,8 +241,13 @@ static VOID LoopbackIndicateBatch(PLOOPBACK_ADAPTER Adapter, PLOOPBACK_RECEIVE_B
     NdisMIndicateReceiveNetBufferLists(Adapter->MiniportAdapterHandle, Batch->Head, NDIS_DEFAULT_PORT_NUMBER,
                                        Batch->Count, Flags);
     if (Batch->Resources) {
-        NET_BUFFER_LIST_NEXT_NBL(Batch->Tail) = Batch->Spare;
-        Batch->Spare = Batch->Head;
+        /*
+         * Ours again, back to the spares. A batch is made only of spares
+         * taken since the last LoopbackTakeSpares, so the two together
+         * never exceed LOOPBACK_BATCH: there is room for all of it.
+         */
+        for (PNET_BUFFER_LIST Nbl = Batch->Head; Nbl != NULL; Nbl = NET_BUFFER_LIST_NEXT_NBL(Nbl))
+            Batch->Spares[Batch->SpareCount++] = Nbl;
     }
     Batch->Head = Batch->Tail = NULL;
     Batch->Count = 0;
@@ -244,15 +258,14 @@ static PNET_BUFFER_LIST LoopbackNextReceive(PLOOPBACK_ADAPTER Adapter, PLOOPBACK
 {
     PNET_BUFFER_LIST Nbl;
 
-    if (Batch->Spare == NULL) {
+    if (Batch->SpareCount == 0) {
         LoopbackIndicateBatch(Adapter, Batch);
-        if (Batch->Spare == NULL)
+        if (Batch->SpareCount == 0)
             LoopbackTakeSpares(Adapter, Batch);
-        if (Batch->Spare == NULL)
+        if (Batch->SpareCount == 0)
             return NULL;
     }
-    Nbl = Batch->Spare;
-    Batch->Spare = NET_BUFFER_LIST_NEXT_NBL(Nbl);
+    Nbl = Batch->Spares[--Batch->SpareCount];
     NET_BUFFER_LIST_NEXT_NBL(Nbl) = NULL;
     return Nbl;
 }
@@ -329,8 +342,7 @@ static NDIS_STATUS LoopbackLoopNbl(PLOOPBACK_ADAPTER Adapter, PNET_BUFFER_LIST S
         LoopbackPrepareReceive(Adapter, Receive, Length);
         Copied = LoopbackCopyFrame(NET_BUFFER_LIST_FIRST_NB(Receive), Nb, Length);
         if (Copied != Length) { /* an NB whose MDL chain is shorter than its data */
-            NET_BUFFER_LIST_NEXT_NBL(Receive) = Batch->Spare;
-            Batch->Spare = Receive;
+            Batch->Spares[Batch->SpareCount++] = Receive; /* it was the last one taken */
             return NDIS_STATUS_INVALID_PACKET;
         }
         if (Batch->Head == NULL)
@@ -375,32 +387,90 @@ static VOID LoopbackQueueCompletion(PLOOPBACK_ADAPTER Adapter, PLOOPBACK_SEND_BA
 }
 
 /*
+ * Sent NBLs were last written on the sender's CPU, so each first read here
+ * misses, and a chain is a list: NBL, then its NB, then its MDL, then the
+ * frame, each address known only once the one before is in. While one NBL
+ * is looped back, each of the four after it is fetched one step further
+ * down that path than on the iteration before (the 4th: its NBL; the 3rd:
+ * its NB; the 2nd: its MDL; the 1st: its frame), so the misses overlap
+ * instead of coming one after another. Prefetches are hints: they never
+ * fault and change nothing.
+ */
+#define LOOPBACK_PREFETCH(Address) __builtin_prefetch((Address), 0, 3)
+#define LOOPBACK_PREFETCH_WRITE(Address) __builtin_prefetch((Address), 1, 3)
+#define LOOPBACK_LOOKAHEAD_DEPTH 4
+
+typedef struct _LOOPBACK_LOOKAHEAD {
+    PNET_BUFFER_LIST Next[LOOPBACK_LOOKAHEAD_DEPTH]; /* the NBLs after the current one, or NULL */
+} LOOPBACK_LOOKAHEAD, *PLOOPBACK_LOOKAHEAD;
+
+static VOID LoopbackLookaheadStart(PLOOPBACK_LOOKAHEAD Ahead, PNET_BUFFER_LIST Chain)
+{
+    for (ULONG i = 0; i < LOOPBACK_LOOKAHEAD_DEPTH; i++) {
+        Ahead->Next[i] = Chain;
+        Chain = Chain != NULL ? NET_BUFFER_LIST_NEXT_NBL(Chain) : NULL;
+    }
+}
+
+/* The frame's first MDL, or NULL (an NB without data). */
+static PMDL LoopbackFirstMdl(PNET_BUFFER_LIST Nbl)
+{
+    PNET_BUFFER Nb = NET_BUFFER_LIST_FIRST_NB(Nbl);
+
+    return Nb != NULL ? NET_BUFFER_CURRENT_MDL(Nb) : NULL;
+}
+
+/* Takes the next NBL to loop back (NULL at the end) and moves each one after it a step further in. */
+static PNET_BUFFER_LIST LoopbackLookaheadNext(PLOOPBACK_LOOKAHEAD Ahead)
+{
+    PNET_BUFFER_LIST Nbl = Ahead->Next[0], Last = Ahead->Next[LOOPBACK_LOOKAHEAD_DEPTH - 1];
+    PMDL Mdl;
+
+    for (ULONG i = 0; i + 1 < LOOPBACK_LOOKAHEAD_DEPTH; i++)
+        Ahead->Next[i] = Ahead->Next[i + 1];
+    Ahead->Next[LOOPBACK_LOOKAHEAD_DEPTH - 1] = Last != NULL ? NET_BUFFER_LIST_NEXT_NBL(Last) : NULL;
+    if (Ahead->Next[LOOPBACK_LOOKAHEAD_DEPTH - 1] != NULL)
+        LOOPBACK_PREFETCH(Ahead->Next[LOOPBACK_LOOKAHEAD_DEPTH - 1]);
+    if (Ahead->Next[2] != NULL)
+        LOOPBACK_PREFETCH(NET_BUFFER_LIST_FIRST_NB(Ahead->Next[2]));
+    if (Ahead->Next[1] != NULL) {
+        LOOPBACK_PREFETCH_WRITE(&NET_BUFFER_LIST_STATUS(Ahead->Next[1]));
+        if ((Mdl = LoopbackFirstMdl(Ahead->Next[1])) != NULL)
+            LOOPBACK_PREFETCH(Mdl);
+    }
+    if (Ahead->Next[0] != NULL && (Mdl = LoopbackFirstMdl(Ahead->Next[0])) != NULL)
+        LOOPBACK_PREFETCH((PUCHAR)Mdl->MappedSystemVa +
+                          NET_BUFFER_CURRENT_MDL_OFFSET(NET_BUFFER_LIST_FIRST_NB(Ahead->Next[0])));
+    return Nbl;
+}
+
+/*
  * Processes the sends the thread took off the queue: loops each back when
  * Running, fails it with NDIS_STATUS_PAUSED otherwise; indicates and
- * completes in batches. Returns the receive spares it did not use.
+ * completes in batches. The receive spares it did not use stay in Batch.
  */
-static PNET_BUFFER_LIST LoopbackTransmit(PLOOPBACK_ADAPTER Adapter, PNET_BUFFER_LIST Chain, BOOLEAN Running)
+static VOID LoopbackTransmit(PLOOPBACK_ADAPTER Adapter, PNET_BUFFER_LIST Chain, BOOLEAN Running,
+                             PLOOPBACK_RECEIVE_BATCH Batch)
 {
-    LOOPBACK_RECEIVE_BATCH Batch = {0};
     LOOPBACK_SEND_BATCH Sends = {0};
+    LOOPBACK_LOOKAHEAD Ahead;
+    PNET_BUFFER_LIST Nbl;
 
-    while (Chain != NULL) {
-        PNET_BUFFER_LIST Nbl = Chain;
+    LoopbackLookaheadStart(&Ahead, Chain);
+    while ((Nbl = LoopbackLookaheadNext(&Ahead)) != NULL) {
         NDIS_STATUS Status = NDIS_STATUS_PAUSED;
 
-        Chain = NET_BUFFER_LIST_NEXT_NBL(Nbl);
         if (Running)
-            Status = LoopbackLoopNbl(Adapter, Nbl, &Batch);
+            Status = LoopbackLoopNbl(Adapter, Nbl, Batch);
         if (Status == NDIS_STATUS_SUCCESS)
             Sends.Transmitted++;
         else
             Sends.Errors++;
         NET_BUFFER_LIST_STATUS(Nbl) = Status;
-        LoopbackQueueCompletion(Adapter, &Sends, &Batch, Nbl);
+        LoopbackQueueCompletion(Adapter, &Sends, Batch, Nbl);
     }
-    LoopbackIndicateBatch(Adapter, &Batch);
+    LoopbackIndicateBatch(Adapter, Batch);
     LoopbackCompleteSends(Adapter, &Sends);
-    return Batch.Spare;
 }
 
 /* True when the thread has something to do. Caller holds Lock. */
@@ -472,7 +542,8 @@ static void *LoopbackThread(void *Context)
 
     pthread_mutex_lock(&Adapter->Lock);
     for (;;) {
-        PNET_BUFFER_LIST Chain, Spares;
+        PNET_BUFFER_LIST Chain;
+        LOOPBACK_RECEIVE_BATCH Batch;
         BOOLEAN Running;
 
         LoopbackWaitForWorkLocked(Adapter);
@@ -490,10 +561,14 @@ static void *LoopbackThread(void *Context)
         Adapter->ThreadBusy = TRUE;
         pthread_mutex_unlock(&Adapter->Lock);
 
-        Spares = LoopbackTransmit(Adapter, Chain, Running);
+        Batch.SpareCount = 0;
+        Batch.Head = Batch.Tail = NULL;
+        Batch.Count = 0;
+        Batch.Resources = FALSE;
+        LoopbackTransmit(Adapter, Chain, Running, &Batch);
 
         pthread_mutex_lock(&Adapter->Lock);
-        LoopbackPushFreeLocked(Adapter, Spares);
+        LoopbackPushSparesLocked(Adapter, &Batch);
         Adapter->ThreadBusy = FALSE;
     }
     pthread_mutex_unlock(&Adapter->Lock);

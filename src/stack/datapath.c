@@ -49,6 +49,17 @@ static long count_source(PNET_BUFFER_LIST chain, const stack_layer *layer)
     return n;
 }
 
+/* count_source and the chain's length in one pass (each pass is a pointer chase over the chain). */
+static long count_source_and_length(PNET_BUFFER_LIST chain, const stack_layer *layer, ULONG *length)
+{
+    long n = 0;
+    ULONG total = 0;
+    for (; chain; chain = chain->Next, total++)
+        n += chain->SourceHandle == (NDIS_HANDLE)layer;
+    *length = total;
+    return n;
+}
+
 /* The chain's length, in the same pass its first NBL not from `source` (or NULL). */
 static ULONG chain_length_from(PNET_BUFFER_LIST chain, const stack_layer *source, PNET_BUFFER_LIST *foreign)
 {
@@ -219,15 +230,19 @@ void stack_complete_up(stack_adapter *a, ULONG start, PNET_BUFFER_LIST chain, UL
 
 /* ---- returns: down ---- */
 
-/* To the first filter at or below `start` with a return handler, or the miniport. */
-static void return_down(stack_adapter *a, ULONG start, PNET_BUFFER_LIST chain, ULONG flags)
+/*
+ * To the first filter at or below `start` with a return handler, or the
+ * miniport. Gives the chain's length in *length (counted in the same pass
+ * as the layer's own NBLs, before the chain is handed on).
+ */
+static void return_down_counted(stack_adapter *a, ULONG start, PNET_BUFFER_LIST chain, ULONG flags, ULONG *length)
 {
     ULONG i = start == STACK_INDEX_TOP ? a->filter_count : start;
     for (; i >= 1; i--) {
         stack_layer *f = a->filters[i];
         FILTER_RETURN_NET_BUFFER_LISTS_HANDLER ret = f->driver->chars.filter.ReturnNetBufferListsHandler;
         if (ret) {
-            long own = count_source(chain, f);
+            long own = count_source_and_length(chain, f, length);
             deliver(chain, f, VF_EV_RETURN, false);
             ret(f->context, chain, flags);
             stack_count_sub(f, &f->receives_out, own);
@@ -235,10 +250,16 @@ static void return_down(stack_adapter *a, ULONG start, PNET_BUFFER_LIST chain, U
         }
     }
     stack_layer *m = &a->miniport;
-    long own = count_source(chain, m);
+    long own = count_source_and_length(chain, m, length);
     deliver(chain, m, VF_EV_RETURN, false);
     m->driver->chars.miniport.ReturnNetBufferListsHandler(m->context, chain, flags);
     stack_count_sub(m, &m->receives_out, own);
+}
+
+static void return_down(stack_adapter *a, ULONG start, PNET_BUFFER_LIST chain, ULONG flags)
+{
+    ULONG length;
+    return_down_counted(a, start, chain, flags, &length);
 }
 
 /* A receive that cannot go up goes straight back to its indicator. */
@@ -493,13 +514,14 @@ VOID NdisFIndicateReceiveNetBufferLists(NDIS_HANDLE NdisFilterHandle, PNET_BUFFE
     }
     if (!give_allowed(NetBufferLists, f, VF_EV_INDICATE, fn))
         return;
-    ULONG n = chain_length(NetBufferLists);
+    ULONG n;
+    long own = count_source_and_length(NetBufferLists, f, &n);
     if (!count_matches(NetBufferLists, n, NumberOfNetBufferLists, fn) ||
         (tracking() && paused_data(f, NetBufferLists, fn)))
         return;
     give_record(NetBufferLists, f, VF_EV_INDICATE);
     if (!(ReceiveFlags & NDIS_RECEIVE_FLAGS_RESOURCES))
-        stack_count_add(&f->receives_out, count_source(NetBufferLists, f));
+        stack_count_add(&f->receives_out, own);
     if (stack_state(f) != NdisbufStateRunning)
         refuse_receive(f->adapter, f->index, NetBufferLists, ReceiveFlags);
     else
@@ -519,9 +541,9 @@ VOID NdisReturnNetBufferLists(NDIS_HANDLE NdisBindingHandle, PNET_BUFFER_LIST Ne
     if (!give_allowed(NetBufferLists, b, VF_EV_RETURN, fn))
         return;
     give_record(NetBufferLists, b, VF_EV_RETURN);
-    long n = (long)chain_length(NetBufferLists);
-    return_down(b->adapter, STACK_INDEX_TOP, NetBufferLists, ReturnFlags);
-    stack_count_sub(b, &b->held, n);
+    ULONG n;
+    return_down_counted(b->adapter, STACK_INDEX_TOP, NetBufferLists, ReturnFlags, &n);
+    stack_count_sub(b, &b->held, (long)n);
 }
 
 VOID NdisFReturnNetBufferLists(NDIS_HANDLE NdisFilterHandle, PNET_BUFFER_LIST NetBufferLists, ULONG ReturnFlags)

@@ -11,6 +11,7 @@
  * NBLs must come back to the spy exactly as it indicated them.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -837,6 +838,122 @@ static void two_modules_add_up_their_needs_and_their_tags(void **state)
     rig_down(&r);
 }
 
+/*
+ * A chain in which the filter can tag nothing: every NBL is completed back
+ * at once, and the hold the call took while tagging goes with it (the
+ * filter counts a chain as it tags it, not before), so nothing stays in
+ * flight and a pause that follows needs no wait.
+ */
+static void a_chain_the_filter_cannot_tag_leaves_nothing_in_flight(void **state)
+{
+    enum { N = 3 };
+    UCHAR frames[N][60];
+    const UCHAR *pointers[N];
+    ULONG lengths[N] = {10, 13, 60};
+    rig r;
+
+    (void)state;
+    rig_up(&r, true);
+    for (ULONG i = 0; i < N; i++) {
+        make_frame(frames[i], 60, 30 + i);
+        pointers[i] = frames[i];
+    }
+    spy_originate_sends(r.above, pointers, lengths, 2); /* runts only: none can be tagged */
+    spy_wait(r.above, &r.above->own_sends_completed, 2);
+    assert_int_equal(r.above->own_sends_failed, 2);
+    assert_int_equal(r.above->own_altered, 0);
+    VLAN_FILTER_STATS v = vlan_settled(r.vlan, 0);
+    assert_int_equal(v.SendsRejected, 2);
+    assert_int_equal(v.SendsTagged, 0);
+
+    spy_originate_sends(r.above, pointers, lengths, N); /* two runts and one frame that goes down */
+    spy_wait(r.above, &r.above->own_sends_completed, 2 + N);
+    assert_int_equal(r.above->own_sends_failed, 4);
+    v = vlan_settled(r.vlan, 0);
+    assert_int_equal(v.SendsRejected, 4);
+    assert_int_equal(v.SendsTagged, 1);
+    assert_int_equal(v.SendsCompleted, 1);
+
+    assert_int_equal(ndisbuf_stack_pause(r.adapter), NDIS_STATUS_SUCCESS);
+    VLAN_FILTER_STATS after = vlan_stats(r.vlan);
+    assert_int_equal(after.PausesImmediate, v.PausesImmediate + 1);
+    assert_int_equal(after.PausesPended, v.PausesPended);
+    assert_int_equal(ndisbuf_stack_restart(r.adapter), NDIS_STATUS_SUCCESS);
+    rig_down(&r);
+}
+
+typedef struct traffic {
+    PRAWPROT_OPEN open;
+    atomic_bool stop;
+    ULONG64 batches;
+} traffic;
+
+/* Sends 8-frame chains until told to stop (refused ones too: the stack may be paused). */
+static void *traffic_thread(void *arg)
+{
+    traffic *t = arg;
+    UCHAR frame[64];
+    const void *frames[8];
+    ULONG lengths[8];
+
+    make_frame(frame, sizeof(frame), 77);
+    for (int i = 0; i < 8; i++) {
+        frames[i] = frame;
+        lengths[i] = sizeof(frame);
+    }
+    while (!atomic_load(&t->stop)) {
+        (void)RawProtWriteBatch(t->open, frames, lengths, 8);
+        t->batches++;
+        if (t->batches % 64 == 0)
+            usleep(100); /* let the pauses in */
+    }
+    return NULL;
+}
+
+/*
+ * Pauses and restarts the stack again and again while another thread sends:
+ * the filter keeps no lock on its data path, so every pause must still wait
+ * for exactly what the module passed on (a pause that completed early
+ * would let the stack's own drain check or the outstanding count at the
+ * end catch it), and every NBL must come back.
+ */
+static void pausing_under_traffic_waits_for_everything_the_filter_passed_on(void **state)
+{
+    enum { PAUSES = 30 };
+    traffic t = {0};
+    pthread_t sender;
+    rig r;
+
+    (void)state;
+    rig_up(&r, false);
+    VLAN_FILTER_STATS before = vlan_stats(r.vlan);
+    t.open = r.open;
+    assert_int_equal(pthread_create(&sender, NULL, traffic_thread, &t), 0);
+    for (int i = 0; i < PAUSES; i++) {
+        assert_int_equal(ndisbuf_stack_pause(r.adapter), NDIS_STATUS_SUCCESS);
+        VLAN_FILTER_STATS v = vlan_stats(r.vlan);
+        assert_false(v.Running);
+        assert_false(v.PausePending);
+        assert_int_equal(v.InFlight, 0); /* paused: nothing of the module's is out */
+        assert_int_equal(ndisbuf_stack_restart(r.adapter), NDIS_STATUS_SUCCESS);
+        usleep(500);
+    }
+    atomic_store(&t.stop, true);
+    assert_int_equal(pthread_join(sender, NULL), 0);
+    assert_true(RawProtWaitForSends(r.open, READ_TIMEOUT_MS));
+
+    VLAN_FILTER_STATS v = vlan_settled(r.vlan, 0);
+    assert_int_equal(v.PausesImmediate + v.PausesPended - (before.PausesImmediate + before.PausesPended), PAUSES);
+    assert_int_equal(v.Restarts - before.Restarts, PAUSES);
+    assert_true(v.SendsTagged > 0);
+    assert_int_equal(v.SendsCompleted, v.SendsTagged);
+    assert_int_equal(v.ReceivesRestored, v.ReceivesStripped);
+    RAWPROT_STATS s = rawprot_stats(r.open);
+    assert_int_equal(s.CompletedAltered, 0);
+    assert_int_equal(s.CompletedFailed, 0);
+    rig_down(&r); /* and nothing is outstanding */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -848,6 +965,8 @@ int main(void)
         HARNESS_TEST(a_pause_waits_for_the_receives_it_passed_up),
         HARNESS_TEST(detaching_at_run_time_restores_the_back_fill_sums),
         HARNESS_TEST(two_modules_add_up_their_needs_and_their_tags),
+        HARNESS_TEST(a_chain_the_filter_cannot_tag_leaves_nothing_in_flight),
+        HARNESS_TEST(pausing_under_traffic_waits_for_everything_the_filter_passed_on),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -153,6 +153,50 @@ static void oversize_and_runt_frames_complete_invalid_length_and_do_not_come_bac
     assert_int_equal(tp_query_ulong(fx.b, OID_GEN_XMIT_ERROR), 3);
 }
 
+/*
+ * The adapter's thread reads ahead of the NBL it loops back (it prefetches
+ * the next NBLs, their NBs, MDLs and frames): chains of every length around
+ * that distance and around a batch, and NBLs with no data (no MDL) among
+ * them, must still come back complete, in order and byte for byte.
+ */
+static void chains_of_every_length_come_back_in_order(void **state)
+{
+    static const ULONG lengths[] = {1, 2, 3, 4, 5, 6, 7, 8, 63, 64, 65, 127, 128, 129};
+    ULONG seq = 0, frames = 0;
+
+    (void)state;
+    for (ULONG i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
+        tp_send_frames(fx.b, seq, lengths[i], lengths[i], tp_length_varied);
+        seq += lengths[i];
+    }
+    frames = seq;
+
+    /* Empty NBs (no MDL) between frames: they fail, the frames around them come back. */
+    PNET_BUFFER_LIST head = tp_build_nbl(fx.b, seq, 100, 1), tail = head;
+    for (ULONG i = 1; i < 6; i++) {
+        PNET_BUFFER_LIST nbl = tp_build_nbl(fx.b, seq + (i + 1) / 2, 100, 1); /* the frames: seq, seq + 1, seq + 2 */
+        if (i % 2 == 1) {
+            PNET_BUFFER nb = NET_BUFFER_LIST_FIRST_NB(nbl);
+            NET_BUFFER_CURRENT_MDL(nb) = NULL;
+            NET_BUFFER_CURRENT_MDL_OFFSET(nb) = 0;
+            NET_BUFFER_DATA_LENGTH(nb) = 0;
+            NET_BUFFER_DATA_OFFSET(nb) = 0;
+        }
+        NET_BUFFER_LIST_NEXT_NBL(tail) = nbl;
+        tail = nbl;
+    }
+    tp_send(fx.b, head);
+    frames += 3;
+
+    assert_true(tp_wait_completions(fx.b));
+    assert_true(tp_wait_for(fx.b, &fx.b->frames, frames));
+    assert_int_equal(tp_read(fx.b, &fx.b->frames), frames);
+    assert_int_equal(tp_read(fx.b, &fx.b->completed_ok), frames);
+    assert_int_equal(tp_read(fx.b, &fx.b->completed_invalid_length), 3);
+    assert_int_equal(tp_read(fx.b, &fx.b->out_of_order), 0);
+    assert_int_equal(tp_read(fx.b, &fx.b->bad_frames), 0);
+}
+
 /* Opens the gate once the binding is pausing (the pause is then waiting for our sends). */
 static void *open_gate_when_pausing(void *arg)
 {
@@ -423,6 +467,7 @@ int main(void)
         LOOPBACK_TEST(multi_nb_nbl_comes_back_as_one_nbl_per_frame),
         LOOPBACK_TEST(chained_mdls_with_data_offset_come_back_intact),
         LOOPBACK_TEST(oversize_and_runt_frames_complete_invalid_length_and_do_not_come_back),
+        LOOPBACK_TEST(chains_of_every_length_come_back_in_order),
         LOOPBACK_TEST(pause_completes_only_after_sends_outstanding_in_the_miniport),
         LOOPBACK_TEST(receives_come_with_resources_when_the_pool_runs_low),
         LOOPBACK_TEST(receive_nbls_carry_context_back_fill_for_the_layers_above),
