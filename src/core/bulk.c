@@ -33,7 +33,7 @@ static inline __attribute__((always_inline)) bool nbl_alloc_bulk_fast(struct nbu
     PNET_BUFFER_LIST next = NULL;
     for (ULONG i = count; i-- > 0;) {
         /* out[0] is the most recently freed, as count single calls would give. */
-        struct elem_header *h = m->items[top - 1 - i];
+        struct elem_header *h = elem_at(m->items[top - 1 - i]);
         elem_mark_live(pool, h, site);
         PNET_BUFFER_LIST nbl = nbl_setup_fitting(pool, h, context_size, context_backfill);
         nbl->Next = next;
@@ -64,9 +64,9 @@ static inline __attribute__((always_inline)) void free_run_push(struct free_run 
         return;
     struct magazine *m = run->m;
     for (uint32_t i = 0; i < run->n; i++) {
-        struct elem_header *h = m->items[m->count + i];
+        struct elem_header *h = elem_at(m->items[m->count + i]);
         elem_scrub_for_reuse(run->pool, h);
-        NDISBUF_POISON(h + 1, run->pool->body_bytes);
+        elem_poison(run->pool, h);
     }
     m->count += run->n;
     __atomic_store_n(&m->frees, __atomic_load_n(&m->frees, __ATOMIC_RELAXED) + run->n, __ATOMIC_RELAXED);
@@ -98,7 +98,7 @@ static inline __attribute__((always_inline)) bool free_run_take(struct free_run 
         *run = (struct free_run){.pool = h->pool, .m = m, .room = NDISBUF_MAGAZINE_SIZE - m->count};
     }
     __atomic_store_n(&h->state, ELEM_FREE, __ATOMIC_RELAXED);
-    run->m->items[run->m->count + run->n++] = h;
+    run->m->items[run->m->count + run->n++] = elem_start(h);
     return true;
 }
 

@@ -29,6 +29,18 @@ static inline struct elem_header *context_nbl_header(PNET_BUFFER_LIST nbl, const
     return h;
 }
 
+/*
+ * Whether block is the NBL's allocation-time context (nbl_context_base),
+ * the element's own block tested first: a pushed block never is it.
+ */
+static inline bool context_is_base(struct elem_header *h, PNET_BUFFER_LIST_CONTEXT block)
+{
+    const struct elem_layout *l = &h->pool->layout;
+    if (l->context_size && block == elem_part(h, l->context))
+        return !h->derived;
+    return (h->flags & ELEM_CONTEXT_ALLOCATED) && block == nbl_context_base(h);
+}
+
 static PNET_BUFFER_LIST_CONTEXT context_block_push(PNET_BUFFER_LIST nbl, USHORT size, USHORT backfill)
 {
     size_t total = (size_t)size + backfill;
@@ -94,7 +106,7 @@ VOID NdisFreeNetBufferListContext(PNET_BUFFER_LIST NetBufferList, USHORT Context
         return;
     }
     block->Offset = (USHORT)(block->Offset + ContextSize);
-    if (block->Offset == block->Size && block != h->context_base) {
+    if (block->Offset == block->Size && !context_is_base(h, block)) {
         NetBufferList->Context = block->Next;
         free(block);
     }

@@ -115,10 +115,7 @@ static bool derive_begin(struct derive *d, struct nbuf_pool *nbl_pool, PNET_BUFF
     d->header = elem_of(nbl, nbl_pool->layout.nbl);
     d->header->derived = (uint8_t)kind;
     d->header->derived_delta = delta;
-    if (nbl->Context) { /* a child has no context, whatever its pool gives */
-        nbl->Context = NULL;
-        d->header->context_base = NULL;
-    }
+    nbl->Context = NULL; /* a child has no context, whatever its pool gives (nbl_context_base agrees) */
     d->spare = nbl->FirstNetBuffer;
     nbl->FirstNetBuffer = NULL;
     d->tail = &nbl->FirstNetBuffer;
@@ -128,9 +125,17 @@ static bool derive_begin(struct derive *d, struct nbuf_pool *nbl_pool, PNET_BUFF
     return true;
 }
 
-/* Links the child's next NB (its own first, then from the NB pool); NULL when memory runs out. */
+/*
+ * Links the child's next NB (its own first, then from the NB pool); NULL
+ * when memory runs out, or past the 65,535 NBs one derived NBL can carry
+ * (its count is 16 bits of the header).
+ */
 static PNET_BUFFER derive_next_nb(struct derive *d)
 {
+    if (NDISBUF_UNLIKELY(d->header->derived_nbs == UINT16_MAX)) {
+        vf_diagnostic(d->fn, "a derived NET_BUFFER_LIST carries at most %u NET_BUFFERs", UINT16_MAX);
+        return NULL;
+    }
     PNET_BUFFER nb = d->spare;
     if (nb) {
         d->spare = NULL;
@@ -140,11 +145,11 @@ static PNET_BUFFER derive_next_nb(struct derive *d)
             return NULL;
         struct elem_header *nh = elem_of(nb, d->nb_pool->layout.nb);
         nh->derived = d->header->derived;
-        nh->derived_nbl = d->nbl;
+        elem_ext(nh)->derived_nbl = d->nbl;
     }
     *d->tail = nb;
     d->tail = &nb->Next;
-    (*nbl_derived_nb_count(d->nbl))++;
+    d->header->derived_nbs++;
     return nb;
 }
 
@@ -288,9 +293,8 @@ static inline __attribute__((always_inline)) PNET_BUFFER_LIST clone_fast(PNET_BU
     h->derived = flags ? DERIVED_CLONE_ORIGINAL_MDLS : DERIVED_CLONE;
     h->derived_delta = 0;
     nbl->Context = NULL; /* a child has no context, whatever its pool gives */
-    h->context_base = NULL;
     nbl->ParentNetBufferList = parent;
-    *nbl_derived_nb_count(nbl) = 1;
+    h->derived_nbs = 1;
     PNET_BUFFER nb = nbl->FirstNetBuffer;
     if (flags) {
         nb->MdlChain = nb->CurrentMdl = src->CurrentMdl;
@@ -510,7 +514,7 @@ static inline __attribute__((always_inline)) bool clone_free_fast(PNET_BUFFER_LI
     if (flags & ~(ULONG)NDIS_CLONE_FLAGS_USE_ORIGINAL_MDLS)
         return false;
     struct elem_header *h = nbl_fast_freeable(nbl, flags ? DERIVED_CLONE_ORIGINAL_MDLS : DERIVED_CLONE);
-    if (!h || !h->pool->layout.nb || *nbl_derived_nb_count(nbl) != 1)
+    if (!h || !h->pool->layout.nb || h->derived_nbs != 1)
         return false;
     PNET_BUFFER nb = nbl->FirstNetBuffer;
     PMDL head = *derived_chain_head(nb);

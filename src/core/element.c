@@ -24,12 +24,37 @@ static size_t elem_body_bytes(const struct nbuf_pool *pool)
 void elem_init(void *element, void *user)
 {
     struct nbuf_pool *pool = user;
-    struct elem_header *header = element;
-    *header = (struct elem_header){.state = ELEM_FREE, .pool = pool};
+    struct elem_header *header = elem_at(element);
     /* Structures zero (clean on free starts here); data bytes are left untouched. */
-    memset(header + 1, 0, pool->layout.data ? pool->layout.data - sizeof(*header) : pool->body_bytes);
+    memset(element, 0, pool->layout.data ? pool->layout.data : ELEM_BODY_OFFSET + pool->body_bytes);
+    *header = (struct elem_header){.state = ELEM_FREE, .pool = pool};
     elem_scrub_for_reuse(pool, header);
-    NDISBUF_POISON(header + 1, elem_body_bytes(pool));
+    elem_poison(pool, header);
+}
+
+struct elem_side *elem_side_of(const struct elem_header *header)
+{
+    struct pool *engine = header->pool->engine;
+    return &header->pool->side[pool_element_index(engine, elem_start(header))];
+}
+
+void *elem_alloc_site(const struct elem_header *header)
+{
+    if (elem_has_ext(header))
+        return elem_ext(header)->alloc_site;
+    const struct elem_side *side = elem_side_of(header);
+    return side->site_generation == header->generation ? side->alloc_site : NULL;
+}
+
+void elem_note_site(struct elem_header *header, void *alloc_site)
+{
+    if (elem_has_ext(header)) {
+        elem_ext(header)->alloc_site = alloc_site;
+        return;
+    }
+    struct elem_side *side = elem_side_of(header);
+    side->alloc_site = alloc_site;
+    side->site_generation = header->generation;
 }
 
 void elem_tails_scrub(const struct nbuf_pool *pool, struct elem_header *h)
@@ -49,12 +74,12 @@ void elem_data_mdl_rebuild(const struct nbuf_pool *pool, struct elem_header *h)
 enum obj_kind elem_classify(const void *addr, struct elem_header **header)
 {
     struct pool *engine;
-    struct elem_header *h = pool_element_lookup(addr, &engine);
+    struct elem_header *h = elem_at(pool_element_lookup(addr, &engine));
     if (!h)
         return OBJ_NONE;
     *header = h;
     const struct elem_layout *l = &h->pool->layout;
-    size_t off = (size_t)((const char *)addr - (const char *)h);
+    size_t off = (size_t)((const char *)addr - elem_start(h));
     switch (h->pool->kind) {
     case NBUF_POOL_NBL:
         if (off == l->nbl)
@@ -99,10 +124,13 @@ const char *elem_kind_name(enum obj_kind kind)
 
 void *elem_take(struct nbuf_pool *pool, void *alloc_site)
 {
-    struct elem_header *header = pool_alloc_cached(pool->engine);
-    if (NDISBUF_UNLIKELY(!header) && !(header = pool_alloc(pool->engine)))
+    void *start = pool_alloc_cached(pool->engine);
+    if (NDISBUF_UNLIKELY(!start) && !(start = pool_alloc(pool->engine)))
         return NULL;
+    struct elem_header *header = elem_at(start);
     elem_mark_live(pool, header, alloc_site);
+    if (pool->kind == NBUF_POOL_NBL)
+        elem_note_site(header, alloc_site);
     return header;
 }
 
@@ -122,18 +150,20 @@ void elem_give_back(struct elem_header *header)
     if (NDISBUF_UNLIKELY(vf_level() >= 2) && pool->kind <= NBUF_POOL_MDL && vf_quarantine_take(header))
         return;
     elem_scrub_for_reuse(pool, header);
-    NDISBUF_POISON(header + 1, elem_body_bytes(pool));
-    if (NDISBUF_UNLIKELY(!pool_free_cached(pool->engine, header)))
-        pool_free(pool->engine, header);
+    elem_poison(pool, header);
+    if (NDISBUF_UNLIKELY(!pool_free_cached(pool->engine, elem_start(header))))
+        pool_free(pool->engine, elem_start(header));
 }
 
 void elem_release_quarantined(struct elem_header *header)
 {
     struct nbuf_pool *pool = header->pool;
     NDISBUF_UNPOISON(header + 1, elem_body_bytes(pool)); /* the quarantine may have ASan-poisoned it */
+    if (pool->kind == NBUF_POOL_NBL)
+        NDISBUF_UNPOISON(elem_start(header), ELEM_HEADER_OFFSET);
     elem_scrub_for_reuse(pool, header);
-    NDISBUF_POISON(header + 1, elem_body_bytes(pool));
-    pool_free(pool->engine, header);
+    elem_poison(pool, header);
+    pool_free(pool->engine, elem_start(header));
 }
 
 size_t elem_body_size(const struct elem_header *header)

@@ -2,12 +2,25 @@
 /*
  * Pool elements as NDIS sees them (private to the library).
  *
- * Every element is one block laid out once, when its pool first commits it:
+ * Every element is one block laid out once, when its pool first commits it.
+ * The library's 24-byte header (struct elem_header) is at the same offset,
+ * ELEM_HEADER_OFFSET (40), in every element:
  *
- *   [elem_header 64][NET_BUFFER_LIST][context block]   NBL pools
- *   [NET_BUFFER][MDL][data]                            ...with NB / data
- *   [elem_header 64][NET_BUFFER][MDL][data]            NB pools
- *   [elem_header 64][MDL]                              the internal MDL pool
+ *   [NET_BUFFER_LIST, header inside][context block]  NBL pools: the header
+ *   [NET_BUFFER][MDL][data]                          fills the NBL's padding
+ *                                                    and NdisReserved, so an
+ *                                                    NBL+NB element is 544
+ *                                                    bytes, as on Windows
+ *   [elem_ext 40][header 24][NET_BUFFER][MDL][data]  NB pools
+ *   [elem_ext 40][header 24][MDL]                    the internal MDL pool
+ *
+ * What else the library keeps about an element lives in elem_ext for the
+ * pools that have one, and for NBL pools where it can be found without
+ * storing it: the owner in the pool, the context given at allocation from
+ * the layout, and the rare rest (a separately allocated context block, the
+ * verifier's record, the allocation site the careful path notes) in a side
+ * table the pool reserves address space for and touches only when used
+ * (struct elem_side).
  *
  * elem_header has the same layout in every build (no #ifdef fields), so the
  * verifier is switched at run time and never recompiled for. All offsets
@@ -56,23 +69,40 @@ struct elem_header {
     uint32_t state;              /* enum elem_state: the level-0 cookie */
     uint8_t flags;               /* enum elem_flag */
     uint8_t derived;             /* enum derive_kind */
-    uint16_t reserved1;
+    uint16_t derived_nbs;        /* derived NBLs: how many NBs the library gave it */
     uint32_t generation;         /* bumped at every allocation */
     uint32_t derived_delta;      /* derived NBLs: the DataOffsetDelta they were made with */
     struct nbuf_pool *pool;      /* the NDIS pool that owns the element */
-    void *owner;                 /* handle that allocated it (driver, binding) */
+};
+#define ELEM_HEADER_OFFSET 40
+#define ELEM_BODY_OFFSET (ELEM_HEADER_OFFSET + 24) /* the first byte after the header */
+_Static_assert(sizeof(struct elem_header) == ELEM_BODY_OFFSET - ELEM_HEADER_OFFSET, "the header is 24 bytes");
+/* In an NBL pool the header is the NBL's NDIS-private room: the padding after NdisPoolHandle, and NdisReserved. */
+_Static_assert(offsetof(NET_BUFFER_LIST, NdisPoolHandle) + sizeof(PVOID) == ELEM_HEADER_OFFSET &&
+                   offsetof(NET_BUFFER_LIST, NdisReserved) + sizeof(((NET_BUFFER_LIST *)0)->NdisReserved) ==
+                       ELEM_BODY_OFFSET,
+               "the header fills exactly the NBL's padding and NdisReserved");
+
+/* What elements of NB, MDL and NDIS 5 pools keep in front of their header. */
+struct elem_ext {
+    void *owner;                 /* handle that allocated it (driver, binding); MDLs: the NB they were built for */
     void *alloc_site;            /* return address of the allocating call */
     union {
-        PNET_BUFFER_LIST_CONTEXT context_base; /* NBL elements: context given at allocation */
-        PNET_BUFFER_LIST derived_nbl;          /* NB elements: the derived NBL that holds it */
+        PNET_BUFFER_LIST derived_nbl; /* NB elements: the derived NBL that holds it */
+        ULONG_PTR built_length;       /* MDL elements: the length it was built with */
     };
-    union {
-        ULONG_PTR built_length;  /* MDL elements: the length it was built with */
-        struct vf_track *track;  /* NBL elements: the verifier's record (verify/track.c), kept across lives */
-    };
-    void *buffer;                /* memory the library allocated for this element */
+    void *buffer;                /* MDL elements: memory the library allocated for it */
+    void *spare;
 };
-_Static_assert(sizeof(struct elem_header) == 64, "the private header is one cache line");
+_Static_assert(sizeof(struct elem_ext) == ELEM_HEADER_OFFSET, "elem_ext fills the space before the header");
+
+/* What NBL pool elements keep out of line (one entry per element of the pool, elem_side_of). */
+struct elem_side {
+    PNET_BUFFER_LIST_CONTEXT context_block; /* the separately allocated context (ELEM_CONTEXT_ALLOCATED) */
+    struct vf_track *track;                 /* the verifier's record (verify/track.c), kept across lives */
+    void *alloc_site;                       /* noted by the careful path ... */
+    uint32_t site_generation;               /* ... for this allocation of the element */
+};
 
 enum nbuf_pool_kind {
     NBUF_POOL_NBL = 1,
@@ -107,6 +137,7 @@ struct nbuf_pool {
     ULONG data_backfill;          /* DataOffset a fresh NB of a pool with data starts at (ndisbuf extension) */
     struct nbuf_pool *live_next;  /* registry of live pools (pools.c) */
     struct nbuf_pool *live_prev;
+    struct elem_side *side;       /* NBL pools: elem_side_of's table (pools.c) */
     elem_v64 clean_frame_line;    /* NBL pools: NBL line 3 of a free element (elem_clean_frame_line_init) */
 };
 
@@ -143,10 +174,63 @@ static inline __attribute__((always_inline)) void elem_zero(void *p, size_t byte
         *(long long *)(c + bytes - sizeof(long long)) = 0;
 }
 
+/* The first byte of the element whose header is h. */
+static inline char *elem_start(const struct elem_header *header)
+{
+    return (char *)header - ELEM_HEADER_OFFSET;
+}
+
+/* The header of the element starting at `start` (what the pool engine hands out), or NULL for NULL. */
+static inline struct elem_header *elem_at(void *start)
+{
+    return start ? (struct elem_header *)((char *)start + ELEM_HEADER_OFFSET) : NULL;
+}
+
 /* The part of an element at `offset` (an offset from its layout). */
 static inline void *elem_part(struct elem_header *header, size_t offset)
 {
-    return (char *)header + offset;
+    return elem_start(header) + offset;
+}
+
+/* Whether the element has an elem_ext (every pool but the NBL pools). */
+static inline bool elem_has_ext(const struct elem_header *header)
+{
+    return header->pool->kind != NBUF_POOL_NBL;
+}
+
+/* The elem_ext of an element of an NB, MDL or NDIS 5 pool. */
+static inline struct elem_ext *elem_ext(const struct elem_header *header)
+{
+    return (struct elem_ext *)elem_start(header);
+}
+
+/* The side entry of an element of an NBL pool. */
+struct elem_side *elem_side_of(const struct elem_header *header);
+
+/* Who allocated the element: its pool's owner, or for an element with an elem_ext what it says. */
+static inline void *elem_owner(const struct elem_header *header)
+{
+    return elem_has_ext(header) ? elem_ext(header)->owner : header->pool->owner;
+}
+
+/* Where the element was allocated, when known (NBL pools: when the careful path took it). */
+void *elem_alloc_site(const struct elem_header *header);
+/* Notes where an element was allocated (the careful paths; the fast path notes nothing for NBL pools). */
+void elem_note_site(struct elem_header *header, void *alloc_site);
+
+/*
+ * The context an NBL element was given at allocation: none for a derived
+ * NBL, the separate block when one was allocated, else the element's own
+ * block (if the pool has one).
+ */
+static inline PNET_BUFFER_LIST_CONTEXT nbl_context_base(struct elem_header *header)
+{
+    if (header->derived)
+        return NULL;
+    if (NDISBUF_UNLIKELY(header->flags & ELEM_CONTEXT_ALLOCATED))
+        return elem_side_of(header)->context_block;
+    const struct elem_layout *l = &header->pool->layout;
+    return l->context_size ? elem_part(header, l->context) : NULL;
 }
 
 /*
@@ -160,16 +244,22 @@ static inline void elem_mark_live(struct nbuf_pool *pool, struct elem_header *he
     __atomic_store_n(&header->state, ELEM_LIVE, __ATOMIC_RELAXED);
     header->flags = 0;
     header->derived = DERIVED_NONE;
+    header->derived_nbs = 0;
     __atomic_store_n(&header->generation, header->generation + 1, __ATOMIC_RELAXED);
-    header->owner = pool->owner;
-    header->alloc_site = alloc_site;
-    header->context_base = NULL;
+    if (pool->kind == NBUF_POOL_NBL) {
+        NDISBUF_UNPOISON(elem_start(header), ELEM_HEADER_OFFSET);
+    } else {
+        struct elem_ext *ext = elem_ext(header);
+        ext->owner = pool->owner;
+        ext->alloc_site = alloc_site;
+        ext->derived_nbl = NULL;
+    }
 }
 
 /* A live element from this thread's magazine, or NULL: then call elem_take. */
 static inline struct elem_header *elem_take_cached(struct nbuf_pool *pool, void *alloc_site)
 {
-    struct elem_header *header = pool_alloc_cached(pool->engine);
+    struct elem_header *header = elem_at(pool_alloc_cached(pool->engine));
     if (NDISBUF_UNLIKELY(!header))
         return NULL;
     elem_mark_live(pool, header, alloc_site);
@@ -284,15 +374,15 @@ static inline __attribute__((always_inline)) void elem_scrub_for_reuse(const str
     elem_data_mdl_restore(pool, h);
 }
 
-/* n live elements from this thread's magazine, or false with none taken (then take them one by one). */
-static inline bool elem_take_cached_many(struct nbuf_pool *pool, struct elem_header **out, uint32_t n,
-                                         void *alloc_site)
+/*
+ * Under AddressSanitizer, marks a free element's bytes unusable: all but
+ * the header (and an elem_ext, which is the library's).
+ */
+static inline void elem_poison(const struct nbuf_pool *pool, struct elem_header *header)
 {
-    if (!pool_alloc_cached_many(pool->engine, (void **)out, n))
-        return false;
-    for (uint32_t i = 0; i < n; i++)
-        elem_mark_live(pool, out[i], alloc_site);
-    return true;
+    NDISBUF_POISON(header + 1, pool->body_bytes);
+    if (pool->kind == NBUF_POOL_NBL)
+        NDISBUF_POISON(elem_start(header), ELEM_HEADER_OFFSET);
 }
 
 /* Returns a live element to its pool at once (no quarantine: the caller is on a fast path). */
@@ -300,27 +390,24 @@ static inline __attribute__((always_inline)) void elem_release(struct nbuf_pool 
 {
     __atomic_store_n(&header->state, ELEM_FREE, __ATOMIC_RELAXED);
     elem_scrub_for_reuse(pool, header);
-    NDISBUF_POISON(header + 1, pool->body_bytes);
-    if (NDISBUF_UNLIKELY(!pool_free_cached(pool->engine, header)))
-        pool_free(pool->engine, header);
+    elem_poison(pool, header);
+    if (NDISBUF_UNLIKELY(!pool_free_cached(pool->engine, elem_start(header))))
+        pool_free(pool->engine, elem_start(header));
 }
-
-/* Every element's first part (the NBL, the NB or the MDL of its pool's kind) follows the header. */
-#define ELEM_FIRST_PART_OFFSET sizeof(struct elem_header)
 
 /*
  * The header of a live NBL of an NBL pool, or NULL for anything else (the
  * caller's careful path then names it). Never dereferences obj before the
- * arena says it is an element's NBL. The header is found from obj by a
- * constant, not through the lookup, so a correctly predicted check costs
- * the fast paths no latency.
+ * arena says it is the start of an element (an NBL pool's NBL is). The
+ * header is found from obj by a constant, not through the lookup, so a
+ * correctly predicted check costs the fast paths no latency.
  */
 static inline struct elem_header *elem_live_nbl(const void *obj)
 {
     struct pool *engine;
-    struct elem_header *start = pool_element_lookup(obj, &engine);
-    struct elem_header *h = (struct elem_header *)((uintptr_t)obj - ELEM_FIRST_PART_OFFSET);
-    if (NDISBUF_UNLIKELY(start != h || h->pool->kind != NBUF_POOL_NBL ||
+    void *start = pool_element_lookup(obj, &engine);
+    struct elem_header *h = (struct elem_header *)((uintptr_t)obj + ELEM_HEADER_OFFSET);
+    if (NDISBUF_UNLIKELY(!start || start != obj || h->pool->kind != NBUF_POOL_NBL ||
                          __atomic_load_n(&h->state, __ATOMIC_RELAXED) != ELEM_LIVE))
         return NULL;
     return h;
@@ -329,13 +416,7 @@ static inline struct elem_header *elem_live_nbl(const void *obj)
 /* The header of the element whose part at `offset` is `part`. */
 static inline struct elem_header *elem_of(const void *part, size_t offset)
 {
-    return (struct elem_header *)((char *)part - offset);
-}
-
-/* NdisReserved[0] of a derived NBL: how many NBs the library gave it. */
-static inline ULONG_PTR *nbl_derived_nb_count(PNET_BUFFER_LIST nbl)
-{
-    return (ULONG_PTR *)&nbl->NdisReserved[0];
+    return (struct elem_header *)((char *)part - offset + ELEM_HEADER_OFFSET);
 }
 
 /* NdisReserved[0] of an NB: how many MDLs retreats have put on its chain (retreat.c keeps it). */

@@ -24,9 +24,10 @@ static size_t layout_append(struct elem_layout *layout, size_t bytes, size_t ali
     return at;
 }
 
+/* NB and MDL pools: an elem_ext and the header come first (element.h). */
 static void layout_begin(struct elem_layout *layout)
 {
-    *layout = (struct elem_layout){.size = sizeof(struct elem_header)};
+    *layout = (struct elem_layout){.size = ELEM_BODY_OFFSET};
 }
 
 static void layout_nb_and_data(struct elem_layout *layout, ULONG data_size)
@@ -41,10 +42,12 @@ static void layout_nb_and_data(struct elem_layout *layout, ULONG data_size)
 
 void layout_nbl_pool(struct elem_layout *layout, bool with_nb, USHORT context_size, ULONG data_size)
 {
-    layout_begin(layout);
+    /*
+     * The NBL starts the element and holds the header (element.h): nothing
+     * in front of it, which NdisFreeNetBufferList's fast path relies on.
+     */
+    *layout = (struct elem_layout){.size = 0};
     layout->nbl = layout_append(layout, sizeof(NET_BUFFER_LIST), MEMORY_ALLOCATION_ALIGNMENT);
-    /* The NBL follows the header (ELEM_FIRST_PART_OFFSET): NdisFreeNetBufferList's fast path relies on it. */
-    _Static_assert(ELEM_FIRST_PART_OFFSET % MEMORY_ALLOCATION_ALIGNMENT == 0, "no padding before the NBL");
     if (context_size) {
         layout->context = layout_append(layout, sizeof(NET_BUFFER_LIST_CONTEXT) + context_size,
                                         MEMORY_ALLOCATION_ALIGNMENT);

@@ -52,8 +52,8 @@ static struct elem_header *mdl_element_take(ULONG fault_kind, void *site, const 
 /* Lays a taken MDL element out to describe va (not yet built), for owner. */
 static PMDL mdl_element_init(struct elem_header *h, NDIS_HANDLE owner, PVOID va, ULONG length)
 {
-    h->owner = owner;
-    h->built_length = length;
+    elem_ext(h)->owner = owner;
+    elem_ext(h)->built_length = length;
     PMDL mdl = elem_part(h, h->pool->layout.mdl);
     MmInitializeMdl(mdl, va, length);
     return mdl;
@@ -139,7 +139,7 @@ static ULONG64 mdl_built_length(PMDL mdl)
     struct elem_header *h = NULL;
     switch (elem_classify(mdl, &h)) {
     case OBJ_MDL:
-        return h->built_length;
+        return elem_ext(h)->built_length;
     case OBJ_MDL_IN_ELEMENT:
         return h->pool->layout.data_size;
     default:
@@ -187,7 +187,7 @@ static struct elem_header *mdl_library_header(PMDL mdl, uint8_t flag, PNET_BUFFE
     struct elem_header *h = NULL;
     if (elem_classify(mdl, &h) != OBJ_MDL || h->state != ELEM_LIVE || !(h->flags & flag))
         return NULL;
-    return !owner || h->owner == owner ? h : NULL;
+    return !owner || elem_ext(h)->owner == owner ? h : NULL;
 }
 
 bool mdl_derived_release_single(PMDL mdl, PNET_BUFFER owner)
@@ -223,7 +223,7 @@ PMDL mdl_retreat_alloc(ULONG bytes, PNET_BUFFER owner)
         return NULL;
     }
     h->flags |= ELEM_RETREAT_BUFFER;
-    h->buffer = buffer;
+    elem_ext(h)->buffer = buffer;
     MmBuildMdlForNonPagedPool(mdl);
     return mdl;
 }
@@ -237,8 +237,8 @@ void mdl_retreat_free(PMDL mdl)
 {
     struct elem_header *h = NULL;
     elem_classify(mdl, &h);
-    free(h->buffer);
-    h->buffer = NULL;
+    free(elem_ext(h)->buffer);
+    elem_ext(h)->buffer = NULL;
     elem_give_back(h);
 }
 

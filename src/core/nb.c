@@ -150,11 +150,12 @@ VOID NdisFreeNetBuffer(PNET_BUFFER NetBuffer)
     struct elem_header *h = elem_checked(NetBuffer, OBJ_NB, "NET_BUFFER", fn);
     if (!h || !elem_pool_matches(h, NetBuffer, NetBuffer->NdisPoolHandle, "NET_BUFFER", fn))
         return;
-    if (NDISBUF_UNLIKELY(h->derived_nbl)) {
-        ULONG_PTR params[4] = {(ULONG_PTR)NetBuffer, (ULONG_PTR)h->derived_nbl, h->derived, 0};
+    PNET_BUFFER_LIST derived_nbl = elem_ext(h)->derived_nbl;
+    if (NDISBUF_UNLIKELY(derived_nbl)) {
+        ULONG_PTR params[4] = {(ULONG_PTR)NetBuffer, (ULONG_PTR)derived_nbl, h->derived, 0};
         vf_report(NDISBUF_REPORT_WRONG_FREE_CALL, fn, NetBuffer, params,
                   "NET_BUFFER %p belongs to the derived NET_BUFFER_LIST %p; %s frees it with that NBL",
-                  (void *)NetBuffer, (void *)h->derived_nbl, nbl_free_call_name(h->derived));
+                  (void *)NetBuffer, (void *)derived_nbl, nbl_free_call_name(h->derived));
         return;
     }
     nb_release_retreat_mdls(NetBuffer, fn);

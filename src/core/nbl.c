@@ -46,6 +46,7 @@ __attribute__((noinline)) PNET_BUFFER_LIST_CONTEXT nbl_context_block_alloc(struc
         return NULL;
     block->Size = (USHORT)total;
     h->flags |= ELEM_CONTEXT_ALLOCATED;
+    elem_side_of(h)->context_block = block;
     return block;
 }
 
@@ -150,7 +151,7 @@ static bool nbl_holds_nb(PNET_BUFFER_LIST nbl, struct elem_header *h, PNET_BUFFE
     if (nb == own)
         return true;
     struct elem_header *nh;
-    return h->derived && elem_classify(nb, &nh) == OBJ_NB && nh->state == ELEM_LIVE && nh->derived_nbl == nbl;
+    return h->derived && elem_classify(nb, &nh) == OBJ_NB && nh->state == ELEM_LIVE && elem_ext(nh)->derived_nbl == nbl;
 }
 
 /*
@@ -187,20 +188,21 @@ bool nbl_free_allowed(PNET_BUFFER_LIST nbl, struct elem_header *h, const char *f
                   (void *)nbl, foreign, (void *)foreign_nb);
         return false;
     }
-    if (NDISBUF_UNLIKELY(h->derived && held != *nbl_derived_nb_count(nbl))) {
-        ULONG_PTR params[4] = {(ULONG_PTR)nbl, held, *nbl_derived_nb_count(nbl), 0};
+    if (NDISBUF_UNLIKELY(h->derived && held != h->derived_nbs)) {
+        ULONG_PTR params[4] = {(ULONG_PTR)nbl, held, h->derived_nbs, 0};
         vf_report(NDISBUF_REPORT_DERIVED_NB_MISSING, fn, nbl, params,
                   "derived NET_BUFFER_LIST %p was given %lu NET_BUFFER(s) but carries %u of them; link the "
                   "others back before freeing it (they cannot be freed on their own)",
-                  (void *)nbl, (unsigned long)*nbl_derived_nb_count(nbl), held);
+                  (void *)nbl, (unsigned long)h->derived_nbs, held);
         return false;
     }
-    if (NDISBUF_UNLIKELY(nbl->Context != h->context_base)) {
-        ULONG_PTR params[4] = {(ULONG_PTR)nbl, (ULONG_PTR)nbl->Context, (ULONG_PTR)h->context_base, 0};
+    PNET_BUFFER_LIST_CONTEXT base = nbl_context_base(h);
+    if (NDISBUF_UNLIKELY(nbl->Context != base)) {
+        ULONG_PTR params[4] = {(ULONG_PTR)nbl, (ULONG_PTR)nbl->Context, (ULONG_PTR)base, 0};
         vf_report(NDISBUF_REPORT_CONTEXT_NOT_POPPED, fn, nbl, params,
                   "NET_BUFFER_LIST %p is freed with context %p on it, above its allocation-time context %p; "
                   "pop it with NdisFreeNetBufferListContext first",
-                  (void *)nbl, (void *)nbl->Context, (void *)h->context_base);
+                  (void *)nbl, (void *)nbl->Context, (void *)base);
         return false;
     }
     if (NDISBUF_UNLIKELY(nbl->ChildRefCount != 0)) {
@@ -255,8 +257,11 @@ bool nbl_free_one(PNET_BUFFER_LIST NetBufferList)
         return false;
     if (h->pool->layout.nb)
         nb_release_retreat_mdls(elem_part(h, h->pool->layout.nb), fn);
-    if (h->flags & ELEM_CONTEXT_ALLOCATED)
-        free(h->context_base);
+    if (h->flags & ELEM_CONTEXT_ALLOCATED) {
+        struct elem_side *side = elem_side_of(h);
+        free(side->context_block);
+        side->context_block = NULL;
+    }
     elem_give_back(h);
     return true;
 }

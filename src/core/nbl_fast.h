@@ -33,8 +33,7 @@ static inline __attribute__((always_inline)) bool nbl_context_init(PNET_BUFFER_L
     }
     block->Next = NULL;
     block->Offset = (USHORT)(block->Size - size);
-    nbl->Context = block;
-    h->context_base = block;
+    nbl->Context = block; /* the base nbl_context_base gives from then on */
     return true;
 }
 
@@ -50,8 +49,12 @@ static inline __attribute__((always_inline)) PNET_BUFFER_LIST nbl_lay_out(struct
 {
     const struct elem_layout *l = &pool->layout;
     PNET_BUFFER_LIST nbl = elem_part(h, l->nbl);
-    /* Only the first line of each: the rest is already as a fresh NBL has it (clean on free, element.h). */
-    elem_zero(nbl, ELEM_LINE);
+    /*
+     * Only the NBL's first 40 bytes (the header follows them) and the NB's
+     * first line: the rest is already as a fresh NBL has it (clean on free,
+     * element.h).
+     */
+    elem_zero(nbl, ELEM_HEADER_OFFSET);
     nbl->NdisPoolHandle = pool;
     if (NDISBUF_UNLIKELY(!nbl_context_init(nbl, h, l, context_size, context_backfill, fits)))
         return NULL;
@@ -115,8 +118,10 @@ static inline __attribute__((always_inline)) struct elem_header *nbl_fast_freeab
         return NULL;
     const struct nbuf_pool *pool = h->pool;
     const struct elem_layout *l = &pool->layout;
+    /* nbl_context_base for what the checks below let through: no separate block; a derived NBL has none. */
+    void *context_base = !kind && l->context_size ? elem_part(h, l->context) : NULL;
     if (NDISBUF_UNLIKELY(nbl->NdisPoolHandle != pool || h->derived != kind || h->flags != 0 ||
-                         nbl->Context != h->context_base || nbl->ChildRefCount != 0))
+                         nbl->Context != context_base || nbl->ChildRefCount != 0))
         return NULL;
     if (l->nb) {
         PNET_BUFFER nb = elem_part(h, l->nb);

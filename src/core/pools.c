@@ -14,8 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "config.h"
+#ifdef NDISBUF_HAVE_ASAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #include "element.h"
 #include "ndis5/counts.h"
 #include "verify/fault.h"
@@ -141,6 +146,64 @@ static void pool_object_retire_locked(struct nbuf_pool *pool)
     retired_tail = &pool->live_next;
 }
 
+/*
+ * An NBL pool's side table (struct elem_side): one entry per element its
+ * reservation can hold, as address space only; the pages an entry is on
+ * are committed when it is first written (a separate context block, the
+ * verifier), so a pool that never needs them costs nothing.
+ */
+static size_t side_table_bytes(const struct nbuf_pool *pool)
+{
+    return (size_t)pool_reserved_elements(pool->engine) * sizeof(struct elem_side);
+}
+
+/* The side table holds pointers to malloc'd memory: LeakSanitizer must scan it (as it does the arena). */
+static void side_table_lsan(const struct nbuf_pool *pool, bool mapped)
+{
+#ifdef NDISBUF_HAVE_ASAN
+    if (mapped)
+        __lsan_register_root_region(pool->side, side_table_bytes(pool));
+    else
+        __lsan_unregister_root_region(pool->side, side_table_bytes(pool));
+#else
+    (void)pool;
+    (void)mapped;
+#endif
+}
+
+static bool side_table_map(struct nbuf_pool *pool)
+{
+    void *side = mmap(NULL, side_table_bytes(pool), PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (side == MAP_FAILED)
+        return false;
+    pool->side = side;
+    side_table_lsan(pool, true);
+    return true;
+}
+
+static void side_table_unmap(struct nbuf_pool *pool)
+{
+    if (!pool->side)
+        return;
+    side_table_lsan(pool, false);
+    munmap(pool->side, side_table_bytes(pool));
+    pool->side = NULL;
+}
+
+/*
+ * Elements with data start on a cache line, so that each one's data does
+ * (layout.c); without data, on 16 bytes, what NDIS structures need: an
+ * NBL+NB element is then 544 bytes as on Windows, not 576. Neighbours then
+ * share one line (one's NB MiniportReserved..end with the next one's first
+ * NBL fields); a thread's magazine is filled with runs of neighbours, so
+ * they are seldom held by different threads at once.
+ */
+static size_t elem_align(const struct elem_layout *layout)
+{
+    return layout->data_size ? NDISBUF_ELEMENT_ALIGN : MEMORY_ALLOCATION_ALIGNMENT;
+}
+
 static struct nbuf_pool *pool_new(enum nbuf_pool_kind kind, NDIS_HANDLE owner, ULONG tag,
                                   const struct elem_layout *layout)
 {
@@ -151,10 +214,15 @@ static struct nbuf_pool *pool_new(enum nbuf_pool_kind kind, NDIS_HANDLE owner, U
     pool->owner = owner;
     pool->tag = tag;
     pool->layout = *layout;
-    struct pool_config config = {.element_size = layout->size, .user = pool, .init = elem_init};
+    struct pool_config config = {.element_size = layout->size, .align = elem_align(layout), .user = pool,
+                                 .init = elem_init};
     pool->engine = pool_create(&config);
     if (pool->engine)
-        pool->body_bytes = pool_stride(pool->engine) - sizeof(struct elem_header);
+        pool->body_bytes = pool_stride(pool->engine) - ELEM_BODY_OFFSET;
+    if (pool->engine && kind == NBUF_POOL_NBL && !side_table_map(pool)) {
+        pool_destroy(pool->engine);
+        pool->engine = NULL;
+    }
     if (!pool->engine) {
         pthread_mutex_lock(&registry_lock);
         pool_object_retire_locked(pool);
@@ -363,7 +431,7 @@ struct outstanding_list {
 
 static void collect_outstanding(void *element, void *ctx)
 {
-    struct elem_header *h = element;
+    struct elem_header *h = elem_at(element);
     struct outstanding_list *list = ctx;
     if (h->state != ELEM_LIVE)
         return;
@@ -371,7 +439,7 @@ static void collect_outstanding(void *element, void *ctx)
         return;
     const struct elem_layout *l = &h->pool->layout;
     char site[128], owner[512] = "";
-    vf_describe_site(h->alloc_site, site, sizeof(site));
+    vf_describe_site(elem_alloc_site(h), site, sizeof(site));
     void *object = elem_part(h, h->pool->kind == NBUF_POOL_NBL ? l->nbl : l->nb);
     if (h->pool->kind == NBUF_POOL_NBL && vf_level() >= 1)
         vf_track_describe(object, owner, sizeof owner, NULL, 0); /* level 1+: who holds it */
@@ -384,7 +452,7 @@ static void collect_outstanding(void *element, void *ctx)
 static void release_track(void *element, void *ctx)
 {
     (void)ctx;
-    vf_track_release_element(element);
+    vf_track_release_element(elem_at(element));
 }
 
 static void pool_free_checked(NDIS_HANDLE handle, enum nbuf_pool_kind kind, const char *fn)
@@ -418,6 +486,7 @@ static void pool_free_checked(NDIS_HANDLE handle, enum nbuf_pool_kind kind, cons
     registry_remove_locked(pool);
     if (pool->kind == NBUF_POOL_NBL)
         pool_for_each_element(pool->engine, release_track, NULL);
+    side_table_unmap(pool);
     pool_destroy(pool->engine);
     pool_object_retire_locked(pool);
     pthread_mutex_unlock(&registry_lock);

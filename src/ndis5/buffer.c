@@ -100,8 +100,8 @@ VOID NdisAllocateBuffer(PNDIS_STATUS Status, PNDIS_BUFFER *Buffer, NDIS_HANDLE P
                       PoolHandle, pool->descriptors);
         return;
     }
-    h->built_length = Length;
-    PMDL mdl = (PMDL)((char *)h + N5_OBJECT_OFFSET);
+    elem_ext(h)->built_length = Length;
+    PMDL mdl = elem_part(h, N5_OBJECT_OFFSET);
     MmInitializeMdl(mdl, VirtualAddress, Length);
     MmBuildMdlForNonPagedPool(mdl);
     *Buffer = mdl;
@@ -129,11 +129,11 @@ VOID NdisAdjustBufferLength(PNDIS_BUFFER Buffer, UINT Length)
         NdisAdjustMdlLength(Buffer, Length); /* an MDL from NdisAllocateMdl: its own checks */
         return;
     }
-    if (obj.kind == N5_BUFFER && Length > obj.header->built_length) {
-        params[2] = obj.header->built_length;
+    if (obj.kind == N5_BUFFER && Length > elem_ext(obj.header)->built_length) {
+        params[2] = elem_ext(obj.header)->built_length;
         vf_report(NDISBUF_REPORT_MDL_LENGTHENED, fn, Buffer, params,
                   "buffer descriptor %p was allocated for %lu bytes; it may be shortened, never lengthened to %u",
-                  (void *)Buffer, (unsigned long)obj.header->built_length, Length);
+                  (void *)Buffer, (unsigned long)elem_ext(obj.header)->built_length, Length);
         return;
     }
     Buffer->ByteCount = Length;

@@ -10,8 +10,8 @@
  * elem_take / elem_give_back do the header bookkeeping and the ASan
  * poisoning for both families.
  *
- *   packet element:  [elem_header 64][NDIS_PACKET + ProtocolReserved][OOB][extension]
- *   buffer element:  [elem_header 64][MDL]
+ *   packet element:  [elem_ext 40][header 24][NDIS_PACKET + ProtocolReserved][OOB][extension]
+ *   buffer element:  [elem_ext 40][header 24][MDL]
  *
  * The pools are bounded (a packet pool by NumberOfDescriptors plus its
  * overflow, a buffer pool by NumberOfDescriptors) and the bound is kept
@@ -63,7 +63,7 @@ _Static_assert(N5_POOL_KIND_PACKET > NBUF_POOL_MDL && N5_POOL_KIND_BUFFER > NBUF
 #define N5_ELEM_SENDING 0x40u
 
 /* Where the object starts in its element. */
-#define N5_OBJECT_OFFSET sizeof(struct elem_header)
+#define N5_OBJECT_OFFSET ELEM_BODY_OFFSET
 
 /* ---- quota.c: a bound kept with per-thread shares ---- */
 /*

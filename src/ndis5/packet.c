@@ -79,17 +79,19 @@ void n5_overflow_for_each(const struct n5_pool *pool, void (*fn)(struct elem_hea
 static struct elem_header *overflow_take(struct n5_pool *pool, void *site)
 {
     size_t bytes = align_up(pool->core.layout.size, NDISBUF_ELEMENT_ALIGN);
-    struct elem_header *h = aligned_alloc(NDISBUF_ELEMENT_ALIGN, bytes);
-    if (!h)
+    void *start = aligned_alloc(NDISBUF_ELEMENT_ALIGN, bytes);
+    if (!start)
         return NULL;
-    *h = (struct elem_header){.state = ELEM_LIVE, .flags = N5_ELEM_OVERFLOW, .generation = 1,
-                              .pool = &pool->core, .alloc_site = site};
-    struct n5_addr_entry entry = {.key = (char *)h + N5_OBJECT_OFFSET, .value = h, .owner = pool};
+    memset(start, 0, N5_OBJECT_OFFSET);
+    struct elem_header *h = elem_at(start);
+    *h = (struct elem_header){.state = ELEM_LIVE, .flags = N5_ELEM_OVERFLOW, .generation = 1, .pool = &pool->core};
+    elem_ext(h)->alloc_site = site;
+    struct n5_addr_entry entry = {.key = elem_part(h, N5_OBJECT_OFFSET), .value = h, .owner = pool};
     pthread_mutex_lock(&overflow_lock);
     bool added = addrmap_insert(&overflow_map, &entry);
     pthread_mutex_unlock(&overflow_lock);
     if (!added) {
-        free(h);
+        free(start);
         return NULL;
     }
     return h;
@@ -98,10 +100,10 @@ static struct elem_header *overflow_take(struct n5_pool *pool, void *site)
 void n5_overflow_release(struct elem_header *h)
 {
     pthread_mutex_lock(&overflow_lock);
-    addrmap_remove(&overflow_map, (char *)h + N5_OBJECT_OFFSET);
+    addrmap_remove(&overflow_map, elem_part(h, N5_OBJECT_OFFSET));
     pthread_mutex_unlock(&overflow_lock);
     h->state = ELEM_FREE;
-    free(h);
+    free(elem_start(h));
 }
 
 /* ------------------------------------------------------- allocation */
@@ -133,7 +135,7 @@ static struct elem_header *packet_take_slow(struct n5_pool *pool, void *site)
 
 static PNDIS_PACKET packet_init(struct n5_pool *pool, struct elem_header *h)
 {
-    PNDIS_PACKET packet = (PNDIS_PACKET)((char *)h + N5_OBJECT_OFFSET);
+    PNDIS_PACKET packet = elem_part(h, N5_OBJECT_OFFSET);
     memset(packet, 0, pool->packet_size);
     packet->Private.Pool = pool;
     packet->Private.NdisPacketOobOffset = pool->oob_offset;

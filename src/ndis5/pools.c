@@ -226,14 +226,14 @@ static void list_one(struct outstanding_list *list, const void *object, void *si
 
 static void collect_element(void *element, void *ctx)
 {
-    struct elem_header *h = element;
+    struct elem_header *h = elem_at(element);
     if (h->state == ELEM_LIVE)
-        list_one(ctx, (char *)h + N5_OBJECT_OFFSET, h->alloc_site);
+        list_one(ctx, elem_part(h, N5_OBJECT_OFFSET), elem_ext(h)->alloc_site);
 }
 
 static void collect_overflow(struct elem_header *h, void *ctx)
 {
-    list_one(ctx, (char *)h + N5_OBJECT_OFFSET, h->alloc_site);
+    list_one(ctx, elem_part(h, N5_OBJECT_OFFSET), elem_ext(h)->alloc_site);
 }
 
 static void report_not_empty(struct n5_pool *pool, uint64_t usage, const char *fn)
@@ -279,7 +279,7 @@ void n5_classify(const void *ptr, struct n5_obj *obj)
 {
     struct pool *engine;
     *obj = (struct n5_obj){.kind = N5_NONE};
-    struct elem_header *h = ptr ? pool_element_containing(ptr, &engine) : NULL;
+    struct elem_header *h = ptr ? elem_at(pool_element_containing(ptr, &engine)) : NULL;
     if (NDISBUF_UNLIKELY(!h)) {
         bool recent = false;
         obj->header = ptr ? n5_overflow_lookup(ptr, &recent) : NULL;
@@ -293,7 +293,7 @@ void n5_classify(const void *ptr, struct n5_obj *obj)
         obj->kind = N5_CORE;
         return;
     }
-    if ((size_t)((const char *)ptr - (const char *)h) != N5_OBJECT_OFFSET)
+    if ((size_t)((const char *)ptr - elem_start(h)) != N5_OBJECT_OFFSET)
         obj->kind = N5_INTERIOR;
     else
         obj->kind = kind == N5_POOL_KIND_PACKET ? N5_PACKET : N5_BUFFER;
@@ -368,10 +368,10 @@ static struct elem_header *checked_slow(const void *ptr, enum n5_kind want, cons
 struct elem_header *n5_checked(const void *ptr, enum n5_kind want, const char *what, const char *fn)
 {
     struct pool *engine;
-    struct elem_header *h = ptr ? pool_element_containing(ptr, &engine) : NULL;
+    struct elem_header *h = ptr ? elem_at(pool_element_containing(ptr, &engine)) : NULL;
     uint8_t kind = want == N5_PACKET ? N5_POOL_KIND_PACKET : N5_POOL_KIND_BUFFER;
     if (NDISBUF_LIKELY(h && h->pool->kind == kind && h->state == ELEM_LIVE &&
-                       (size_t)((const char *)ptr - (const char *)h) == N5_OBJECT_OFFSET))
+                       (size_t)((const char *)ptr - elem_start(h)) == N5_OBJECT_OFFSET))
         return h;
     return checked_slow(ptr, want, what, fn);
 }

@@ -26,8 +26,9 @@ struct pool *_Atomic *arena_slot_owner; /* arena_slots entries */
 static uint32_t slot_cursor;
 
 /*
- * Element headers keep pointers to memory from malloc (verifier records,
- * separately allocated context blocks). LeakSanitizer scans only memory it
+ * Elements keep pointers to memory from malloc (the buffers of retreat
+ * MDLs; NBL pools keep theirs in a side table, registered the same way in
+ * core/pools.c). LeakSanitizer scans only memory it
  * knows, so under it the arena is declared a root region (it scans the
  * parts that are mapped readable).
  */

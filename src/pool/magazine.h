@@ -181,6 +181,13 @@ static inline bool pool_free_cached(struct pool *pool, void *element)
     return true;
 }
 
+/* The index of the element starting at `start` in pool (a multiply, no division). */
+static inline size_t pool_element_index(const struct pool *pool, const void *start)
+{
+    uintptr_t rel = (uintptr_t)start - (uintptr_t)pool->base;
+    return (size_t)(((unsigned __int128)rel * pool->reciprocal) >> 64);
+}
+
 /* pool_element_containing, inline: the element holding addr and its pool, or NULL. */
 static inline void *pool_element_lookup(const void *addr, struct pool **owner)
 {

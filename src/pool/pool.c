@@ -105,7 +105,8 @@ static size_t pool_reservation_locked(size_t stride)
 
 struct pool *pool_create(const struct pool_config *config)
 {
-    size_t stride = round_up(config->element_size ? config->element_size : 1, NDISBUF_ELEMENT_ALIGN);
+    size_t stride = round_up(config->element_size ? config->element_size : 1,
+                             config->align ? config->align : NDISBUF_ELEMENT_ALIGN);
     struct pool *pool = calloc(1, sizeof(*pool));
     if (!pool)
         return NULL;

@@ -23,7 +23,8 @@ struct pool;
 typedef void (*pool_init_fn)(void *element, void *user);
 
 struct pool_config {
-    size_t element_size; /* rounded up to NDISBUF_ELEMENT_ALIGN */
+    size_t element_size; /* rounded up to `align` */
+    size_t align;        /* a power of two >= 16; 0: NDISBUF_ELEMENT_ALIGN (a cache line) */
     void *user;          /* handed back by pool_user() */
     pool_init_fn init;   /* lays out each element once, when first committed */
 };

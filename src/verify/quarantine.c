@@ -55,23 +55,50 @@ static void *element_object(struct elem_header *h)
     }
 }
 
+/*
+ * The poisoned bytes of an element: after the header, and for an NBL pool
+ * element also the NBL's first bytes before it (an NB or MDL pool's are the
+ * library's elem_ext). `at` is where range `i` starts in the element.
+ */
+static size_t poisoned_range(struct elem_header *h, int i, size_t *at)
+{
+    if (i == 0) {
+        *at = ELEM_BODY_OFFSET;
+        return poisoned_bytes(h);
+    }
+    *at = 0;
+    return elem_has_ext(h) ? 0 : ELEM_HEADER_OFFSET;
+}
+
+/* The first byte of h's element that is not the poison, or -1. */
+static long poison_broken_at(struct elem_header *h)
+{
+    const unsigned char *element = (const unsigned char *)elem_start(h);
+    for (int r = 0; r < 2; r++) {
+        size_t at, n = poisoned_range(h, r, &at);
+        for (size_t i = at; i < at + n; i++)
+            if (element[i] != NDISBUF_VERIFIER_POISON)
+                return (long)i;
+    }
+    return -1;
+}
+
 static void poison_check(struct elem_header *h)
 {
     if (!byte_poison)
         return;
-    const unsigned char *body = (const unsigned char *)(h + 1);
-    size_t n = poisoned_bytes(h);
-    for (size_t i = 0; i < n; i++) {
-        if (body[i] == NDISBUF_VERIFIER_POISON)
-            continue;
+    const unsigned char *element = (const unsigned char *)elem_start(h);
+    long broken = poison_broken_at(h);
+    if (broken >= 0) {
+        size_t i = (size_t)broken;
+        unsigned char byte = element[i];
         void *object = element_object(h);
-        ULONG_PTR p[4] = {(ULONG_PTR)object, (ULONG_PTR)(i + sizeof *h), body[i], (ULONG_PTR)h->alloc_site};
+        ULONG_PTR p[4] = {(ULONG_PTR)object, (ULONG_PTR)i, byte, (ULONG_PTR)elem_alloc_site(h)};
         vf_report(NDISBUF_REPORT_FREED_ELEMENT_WRITTEN, "the verifier's quarantine", object, p,
                   "%s %p was written after it was freed: byte %zu of its element is 0x%02X, not the poison 0x%02X",
                   h->pool->kind == NBUF_POOL_NBL ? "NET_BUFFER_LIST" : h->pool->kind == NBUF_POOL_NB ? "NET_BUFFER"
                                                                                                      : "MDL",
-                  object, i + sizeof *h, body[i], NDISBUF_VERIFIER_POISON);
-        return;
+                  object, i, byte, NDISBUF_VERIFIER_POISON);
     }
 }
 
@@ -85,7 +112,10 @@ bool vf_quarantine_take(void *header)
 {
     struct elem_header *h = header;
     if (byte_poison)
-        memset(h + 1, NDISBUF_VERIFIER_POISON, poisoned_bytes(h));
+        for (int r = 0; r < 2; r++) {
+            size_t at, n = poisoned_range(h, r, &at);
+            memset(elem_start(h) + at, NDISBUF_VERIFIER_POISON, n);
+        }
     struct elem_header *evicted = NULL;
     pthread_mutex_lock(&quarantine_lock);
     unsigned count = ring_count;

@@ -147,7 +147,7 @@ static struct elem_header *nbl_header(const void *nbl)
 
 static struct vf_track *record_of(struct elem_header *h)
 {
-    return __atomic_load_n(&h->track, __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&elem_side_of(h)->track, __ATOMIC_ACQUIRE);
 }
 
 /* The element's record, made on first use; NULL when memory runs out (tracking then skips it). */
@@ -159,7 +159,7 @@ static struct vf_track *record_get(struct elem_header *h)
     struct vf_track *fresh = calloc(1, sizeof(*fresh));
     if (!fresh)
         return NULL;
-    if (__atomic_compare_exchange_n(&h->track, &t, fresh, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    if (__atomic_compare_exchange_n(&elem_side_of(h)->track, &t, fresh, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         return fresh;
     free(fresh);
     return t;
@@ -168,7 +168,7 @@ static struct vf_track *record_get(struct elem_header *h)
 void vf_track_release_element(void *header)
 {
     struct elem_header *h = header;
-    struct vf_track *t = __atomic_exchange_n(&h->track, NULL, __ATOMIC_ACQ_REL);
+    struct vf_track *t = __atomic_exchange_n(&elem_side_of(h)->track, NULL, __ATOMIC_ACQ_REL);
     if (t) {
         free(t->history);
         free(t);
@@ -620,7 +620,7 @@ void vf_nbl_allocated(void *header, PNET_BUFFER_LIST nbl)
     if (!t)
         return;
     record_reset(t, h);
-    history_add(t, VF_EV_ALLOC, 0, h->owner, h->alloc_site);
+    history_add(t, VF_EV_ALLOC, 0, elem_owner(h), elem_alloc_site(h));
 }
 
 bool vf_nbl_freeing(PNET_BUFFER_LIST nbl, const char *fn)
@@ -720,9 +720,10 @@ static void describe_owner(const struct elem_header *h, const struct vf_track *t
     if (LD(t->last_giver))
         text_add(out, "; last given by the %s (%s)", vf_describe_layer(LD(t->last_giver), who, sizeof who),
                  event_name(LD(t->last_event)));
-    vf_describe_site(h->alloc_site, site, sizeof site);
-    text_add(out, "; allocated from pool %p (%s%s) at %s", (void *)h->pool, h->owner ? "owner " : "no owner handle",
-             h->owner ? vf_describe_layer(h->owner, who, sizeof who) : "", site);
+    vf_describe_site(elem_alloc_site(h), site, sizeof site);
+    void *owner = elem_owner(h);
+    text_add(out, "; allocated from pool %p (%s%s) at %s", (void *)h->pool, owner ? "owner " : "no owner handle",
+             owner ? vf_describe_layer(owner, who, sizeof who) : "", site);
 }
 
 static void describe_stack(const struct vf_history_entry *e, struct text *out)
@@ -798,7 +799,7 @@ static bool waits_for(const struct vf_track *t, const void *layer)
 
 static void scan_element(void *element, void *ctx)
 {
-    struct elem_header *h = element;
+    struct elem_header *h = elem_at(element);
     struct scan *s = ctx;
     const struct vf_track *t = record_of(h);
     if (LD(h->state) != ELEM_LIVE || !record_current(t, h) || LD(t->hop_count) == 0)

@@ -15,11 +15,19 @@
 
 #define TAG HARNESS_TAG('T', 'N', 'b', 'l')
 
-/* Every field but the ones the library sets at allocation is zero. */
+/*
+ * Every field but the ones the library sets at allocation is zero. The
+ * NDIS-private room (the padding after NdisPoolHandle, and NdisReserved)
+ * is the library's own header (src/core/element.h), so it is copied, not
+ * compared.
+ */
 static void assert_nbl_fields_zeroed(PNET_BUFFER_LIST nbl, NDIS_HANDLE pool, UCHAR protocol_id)
 {
     NET_BUFFER_LIST expected;
     memset(&expected, 0, sizeof(expected));
+    size_t private_start = offsetof(NET_BUFFER_LIST, NdisPoolHandle) + sizeof(PVOID);
+    size_t private_end = offsetof(NET_BUFFER_LIST, NdisReserved) + sizeof(nbl->NdisReserved);
+    memcpy((char *)&expected + private_start, (char *)nbl + private_start, private_end - private_start);
     expected.FirstNetBuffer = nbl->FirstNetBuffer;
     expected.Context = nbl->Context;
     expected.NdisPoolHandle = pool;
@@ -172,11 +180,17 @@ static void freed_nbl_is_zeroed_again_when_reused(void **state)
 
     /*
      * Garbage in everything a driver may write (links and child count kept
-     * sane for free; NdisReserved is NDIS's, i.e. the library's, not the driver's).
+     * sane for free). The padding after NdisPoolHandle and NdisReserved are
+     * NDIS's, i.e. the library's header (src/core/element.h), not the
+     * driver's: kept as they were.
      */
+    size_t private_start = offsetof(NET_BUFFER_LIST, NdisPoolHandle) + sizeof(PVOID);
+    size_t private_end = offsetof(NET_BUFFER_LIST, NdisReserved) + sizeof(nbl->NdisReserved);
+    UCHAR private_room[64];
+    memcpy(private_room, (char *)nbl + private_start, private_end - private_start);
     memset(nbl, 0xA5, sizeof(*nbl));
+    memcpy((char *)nbl + private_start, private_room, private_end - private_start);
     nbl->ChildRefCount = 0;
-    memset(nbl->NdisReserved, 0, sizeof(nbl->NdisReserved));
     nbl->Next = NULL;
     nbl->FirstNetBuffer = nb;
     nbl->Context = context;
