@@ -231,6 +231,57 @@ static void pool_data_backfill_refuses_pools_without_data_and_too_much(void **st
     NdisFreeNetBufferListPool(no_data);
 }
 
+/* ------------------------------------------------------------ layout */
+
+static void nbl_and_nb_element_takes_the_544_bytes_windows_does(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 0);
+    PNET_BUFFER_LIST nbls[3];
+    for (ULONG i = 0; i < 3; i++)
+        nbls[i] = NdisAllocateNetBufferList(pool, 0, 0);
+    NDISBUF_POOL_STATS stats;
+    assert_int_equal(ndisbuf_pool_get_stats(pool, &stats), NDIS_STATUS_SUCCESS);
+    assert_int_equal(stats.ElementSize, sizeof(NET_BUFFER_LIST) + sizeof(NET_BUFFER));
+    assert_int_equal(stats.ElementSize, 544);
+    /* The library's header is in the NBL's NDIS-private room: nothing a driver may use moves. */
+    for (ULONG i = 0; i < 3; i++) {
+        PNET_BUFFER nb = NET_BUFFER_LIST_FIRST_NB(nbls[i]);
+        assert_ptr_equal((char *)nb, (char *)nbls[i] + sizeof(NET_BUFFER_LIST));
+        assert_int_equal((ULONG_PTR)nbls[i] % MEMORY_ALLOCATION_ALIGNMENT, 0);
+        memset(nbls[i]->ProtocolReserved, 0x5A, sizeof(nbls[i]->ProtocolReserved));
+        memset(nbls[i]->MiniportReserved, 0x5A, sizeof(nbls[i]->MiniportReserved));
+        nbls[i]->Scratch = nbls[i];
+        nbls[i]->Status = NDIS_STATUS_FAILURE;
+    }
+    for (ULONG i = 0; i < 3; i++)
+        NdisFreeNetBufferList(nbls[i]);
+    harness_expect_no_report();
+    NdisFreeNetBufferListPool(pool);
+}
+
+static void a_derived_nbl_of_more_than_65535_nbs_is_refused_and_nothing_leaks(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 70000);
+    PNET_BUFFER_LIST original = NdisAllocateNetBufferList(pool, 0, 0);
+    assert_non_null(original);
+    PNET_BUFFER_LIST fragments = NdisAllocateFragmentNetBufferList(original, NULL, NULL, 0, 1, 0, 0, 0);
+    assert_null(fragments);
+    assert_true(harness_diag_contains("at most 65535"));
+    /* One fewer byte than the limit is fine. */
+    fragments = NdisAllocateFragmentNetBufferList(original, NULL, NULL, 70000 - 65535, 1, 0, 0, 0);
+    assert_non_null(fragments);
+    ULONG n = 0;
+    for (PNET_BUFFER nb = NET_BUFFER_LIST_FIRST_NB(fragments); nb; nb = NET_BUFFER_NEXT_NB(nb))
+        n++;
+    assert_int_equal(n, 65535);
+    NdisFreeFragmentNetBufferList(fragments, 0, 0);
+    NdisFreeNetBufferList(original);
+    harness_expect_no_report();
+    NdisFreeNetBufferListPool(pool);
+}
+
 /* --------------------------------------------------------------- bulk */
 
 static void alloc_bulk_links_the_nbls_in_array_order_each_fresh(void **state)
@@ -483,6 +534,8 @@ int main(void)
         T(one_pool_holds_far_more_than_65536_nbls),
         T(pool_data_backfill_gives_fresh_nbls_header_room_a_retreat_uses_in_place),
         T(pool_data_backfill_refuses_pools_without_data_and_too_much),
+        T(nbl_and_nb_element_takes_the_544_bytes_windows_does),
+        T(a_derived_nbl_of_more_than_65535_nbs_is_refused_and_nothing_leaks),
         T(alloc_bulk_links_the_nbls_in_array_order_each_fresh),
         T(alloc_bulk_is_all_or_nothing_when_an_allocation_fails),
         T(alloc_bulk_refuses_bad_arguments_and_touches_nothing),
