@@ -63,10 +63,12 @@ static inline __attribute__((always_inline)) void free_run_push(struct free_run 
     if (!run->n)
         return;
     struct magazine *m = run->m;
+    /* A copy the element stores cannot alias, so its fields stay in registers across the run. */
+    struct nbuf_pool pool = *run->pool;
     for (uint32_t i = 0; i < run->n; i++) {
         struct elem_header *h = elem_at(m->items[m->count + i]);
-        elem_scrub_for_reuse(run->pool, h);
-        elem_poison(run->pool, h);
+        elem_scrub_for_reuse(&pool, h);
+        elem_poison(&pool, h);
     }
     m->count += run->n;
     __atomic_store_n(&m->frees, __atomic_load_n(&m->frees, __ATOMIC_RELAXED) + run->n, __ATOMIC_RELAXED);
@@ -77,12 +79,12 @@ static inline __attribute__((always_inline)) void free_run_push(struct free_run 
  * Adds nbl to the run (a new run when its pool differs or the magazine is
  * full, with room for `want` made first); false, with nbl untouched, when
  * it is not for the fast path: the caller pushes the run and takes the
- * careful way for that NBL.
+ * careful way for that NBL. The caller has checked vf_careful.
  */
 static inline __attribute__((always_inline)) bool free_run_take(struct free_run *run, PNET_BUFFER_LIST nbl,
                                                                 uint32_t want)
 {
-    struct elem_header *h = nbl_fast_freeable(nbl, DERIVED_NONE);
+    struct elem_header *h = nbl_fast_freeable_as(nbl, DERIVED_NONE);
     if (NDISBUF_UNLIKELY(!h))
         return false;
     if (NDISBUF_UNLIKELY(h->pool != run->pool || run->n == run->room)) {
@@ -145,8 +147,9 @@ NDISBUF_HOT_PATH ULONG ndisbuf_nbl_free_bulk(PNET_BUFFER_LIST *NetBufferLists, U
     uint32_t want = Count < NDISBUF_MAGAZINE_SIZE ? Count : NDISBUF_MAGAZINE_SIZE;
     struct free_run run = {0};
     ULONG freed = 0;
+    bool fast = !vf_careful();
     for (ULONG i = 0; i < Count; i++) {
-        if (free_run_take(&run, NetBufferLists[i], want)) {
+        if (fast && free_run_take(&run, NetBufferLists[i], want)) {
             freed++;
             continue;
         }
@@ -161,8 +164,9 @@ NDISBUF_HOT_PATH ULONG ndisbuf_nbl_free_chain(PNET_BUFFER_LIST NetBufferListChai
 {
     struct free_run run = {0};
     ULONG freed = 0;
+    bool fast = !vf_careful();
     for (PNET_BUFFER_LIST nbl = NetBufferListChain, next; nbl; nbl = next) {
-        if (free_run_take(&run, nbl, NDISBUF_MAGAZINE_BATCH)) {
+        if (fast && free_run_take(&run, nbl, NDISBUF_MAGAZINE_BATCH)) {
             next = nbl->Next; /* marked free, not yet restored: Next is still the driver's */
             freed++;
             continue;

@@ -28,6 +28,8 @@ void elem_init(void *element, void *user)
     /* Structures zero (clean on free starts here); data bytes are left untouched. */
     memset(element, 0, pool->layout.data ? pool->layout.data : ELEM_BODY_OFFSET + pool->body_bytes);
     *header = (struct elem_header){.state = ELEM_FREE, .pool = pool};
+    if (pool->layout.data_size)
+        elem_data_mdl_rebuild(pool, header);
     elem_scrub_for_reuse(pool, header);
     elem_poison(pool, header);
 }
@@ -68,13 +70,15 @@ void elem_tails_scrub(const struct nbuf_pool *pool, struct elem_header *h)
 
 void elem_data_mdl_rebuild(const struct nbuf_pool *pool, struct elem_header *h)
 {
-    elem_data_mdl_init(elem_part(h, pool->layout.mdl), elem_part(h, pool->layout.data), pool->layout.data_size);
+    PMDL mdl = elem_part(h, pool->layout.mdl);
+    elem_data_mdl_init(mdl, elem_part(h, pool->layout.data), pool->layout.data_size);
+    memcpy(elem_part(h, pool->layout.mdl_template), mdl, sizeof(*mdl));
 }
 
 enum obj_kind elem_classify(const void *addr, struct elem_header **header)
 {
     struct pool *engine;
-    struct elem_header *h = elem_at(pool_element_lookup(addr, &engine));
+    struct elem_header *h = elem_at_or_null(pool_element_lookup(addr, &engine));
     if (!h)
         return OBJ_NONE;
     *header = h;
@@ -161,6 +165,8 @@ void elem_release_quarantined(struct elem_header *header)
     NDISBUF_UNPOISON(header + 1, elem_body_bytes(pool)); /* the quarantine may have ASan-poisoned it */
     if (pool->kind == NBUF_POOL_NBL)
         NDISBUF_UNPOISON(elem_start(header), ELEM_HEADER_OFFSET);
+    if (pool->layout.data_size) /* the poison may have filled the MDL and its copy alike */
+        elem_data_mdl_rebuild(pool, header);
     elem_scrub_for_reuse(pool, header);
     elem_poison(pool, header);
     pool_free(pool->engine, elem_start(header));

@@ -116,6 +116,7 @@ struct elem_layout {
     size_t context;       /* the NET_BUFFER_LIST_CONTEXT block */
     size_t nb;
     size_t mdl;
+    size_t mdl_template;  /* with data: the data MDL as built, kept to compare the MDL with (elem_data_mdl_restore) */
     size_t data;
     size_t size;          /* bytes the element needs */
     USHORT context_size;  /* data bytes of the embedded context block */
@@ -180,10 +181,16 @@ static inline char *elem_start(const struct elem_header *header)
     return (char *)header - ELEM_HEADER_OFFSET;
 }
 
-/* The header of the element starting at `start` (what the pool engine hands out), or NULL for NULL. */
+/* The header of the element starting at `start` (what the pool engine hands out). */
 static inline struct elem_header *elem_at(void *start)
 {
-    return start ? (struct elem_header *)((char *)start + ELEM_HEADER_OFFSET) : NULL;
+    return (struct elem_header *)((char *)start + ELEM_HEADER_OFFSET);
+}
+
+/* elem_at, or NULL for NULL (a lookup or a pop that found nothing). */
+static inline struct elem_header *elem_at_or_null(void *start)
+{
+    return start ? elem_at(start) : NULL;
 }
 
 /* The part of an element at `offset` (an offset from its layout). */
@@ -259,7 +266,7 @@ static inline void elem_mark_live(struct nbuf_pool *pool, struct elem_header *he
 /* A live element from this thread's magazine, or NULL: then call elem_take. */
 static inline struct elem_header *elem_take_cached(struct nbuf_pool *pool, void *alloc_site)
 {
-    struct elem_header *header = elem_at(pool_alloc_cached(pool->engine));
+    struct elem_header *header = elem_at_or_null(pool_alloc_cached(pool->engine));
     if (NDISBUF_UNLIKELY(!header))
         return NULL;
     elem_mark_live(pool, header, alloc_site);
@@ -270,6 +277,8 @@ static inline struct elem_header *elem_take_cached(struct nbuf_pool *pool, void 
  * A free element's own data MDL always describes all of its data (so an
  * allocation need not rebuild it): this puts it back when a driver changed
  * it (a length adjusted, a Next linked). Nothing for pools without data.
+ * The rebuild also renews the element's copy of the built MDL (a stray
+ * write may have hit either).
  */
 void elem_data_mdl_rebuild(const struct nbuf_pool *pool, struct elem_header *h);
 static inline __attribute__((always_inline)) void elem_data_mdl_restore(const struct nbuf_pool *pool,
@@ -278,21 +287,12 @@ static inline __attribute__((always_inline)) void elem_data_mdl_restore(const st
     const struct elem_layout *l = &pool->layout;
     if (!l->data_size)
         return;
-    const MDL *mdl = elem_part(h, l->mdl);
-    char *data = elem_part(h, l->data);
-    ULONG offset = BYTE_OFFSET(data);
-    ULONG pages = (offset + l->data_size + PAGE_SIZE - 1) >> PAGE_SHIFT;
-    /* Size and MdlFlags, then ByteCount and ByteOffset, as the rebuild (elem_data_mdl_init) writes them. */
-    uint32_t size_flags = (uint32_t)(sizeof(MDL) + sizeof(PFN_NUMBER) * pages) |
-                          (uint32_t)MDL_SOURCE_IS_NONPAGED_POOL << 16;
-    uint64_t count_offset = l->data_size | (uint64_t)offset << 32;
-    uint32_t size_flags_now;
-    uint64_t count_offset_now;
-    memcpy(&size_flags_now, &mdl->Size, sizeof size_flags_now);
-    memcpy(&count_offset_now, &mdl->ByteCount, sizeof count_offset_now);
-    if (NDISBUF_UNLIKELY(((uintptr_t)mdl->Next | (uintptr_t)mdl->Process) != 0 || mdl->MappedSystemVa != data ||
-                         (char *)mdl->StartVa != data - offset ||
-                         ((size_flags ^ size_flags_now) | (count_offset ^ count_offset_now)) != 0))
+    /* The element keeps a copy of its MDL as built: one compare of 48 bytes instead of eight fields. */
+    _Static_assert(sizeof(MDL) == 3 * sizeof(elem_v16), "an MDL is three 16-byte pieces");
+    const elem_v16 *mdl = elem_part(h, l->mdl);
+    const elem_v16 *built = elem_part(h, l->mdl_template);
+    elem_v16 differ = (mdl[0] ^ built[0]) | (mdl[1] ^ built[1]) | (mdl[2] ^ built[2]);
+    if (NDISBUF_UNLIKELY((differ[0] | differ[1]) != 0))
         elem_data_mdl_rebuild(pool, h);
 }
 

@@ -35,6 +35,7 @@ static void layout_nb_and_data(struct elem_layout *layout, ULONG data_size)
     layout->nb = layout_append(layout, sizeof(NET_BUFFER), MEMORY_ALLOCATION_ALIGNMENT);
     if (data_size) {
         layout->mdl = layout_append(layout, sizeof(MDL), MEMORY_ALLOCATION_ALIGNMENT);
+        layout->mdl_template = layout_append(layout, sizeof(MDL), MEMORY_ALLOCATION_ALIGNMENT);
         layout->data = layout_append(layout, data_size, NDISBUF_ELEMENT_ALIGN);
         layout->data_size = data_size;
     }

@@ -101,18 +101,16 @@ static inline bool nbl_fast_allowed(const struct nbuf_pool *pool, USHORT context
 
 /*
  * Whether a free call may take its fast path for nbl, which it frees as
- * derived `kind` (DERIVED_NONE for NdisFreeNetBufferList): verifier and
- * fault injection off; a live NBL of an NBL pool, of that kind, without a
+ * derived `kind` (DERIVED_NONE for NdisFreeNetBufferList), the verifier
+ * and fault injection being off: a live NBL of an NBL pool, of that kind, without a
  * separate context block, still naming its pool, carrying exactly its own
  * NB with no retreat MDLs (or, in a pool without NBs, none), its
  * allocation-time context and no children. Its header, or NULL: then the
  * careful path decides and reports, the NBL untouched.
  */
-static inline __attribute__((always_inline)) struct elem_header *nbl_fast_freeable(PNET_BUFFER_LIST nbl,
-                                                                                    uint8_t kind)
+static inline __attribute__((always_inline)) struct elem_header *nbl_fast_freeable_as(PNET_BUFFER_LIST nbl,
+                                                                                       uint8_t kind)
 {
-    if (NDISBUF_UNLIKELY(vf_careful()))
-        return NULL;
     struct elem_header *h = elem_live_nbl(nbl);
     if (NDISBUF_UNLIKELY(!h))
         return NULL;
@@ -131,6 +129,15 @@ static inline __attribute__((always_inline)) struct elem_header *nbl_fast_freeab
         return NULL;
     }
     return h;
+}
+
+/* nbl_fast_freeable_as, with the verifier and fault injection off (the caller may have checked that already). */
+static inline __attribute__((always_inline)) struct elem_header *nbl_fast_freeable(PNET_BUFFER_LIST nbl,
+                                                                                    uint8_t kind)
+{
+    if (NDISBUF_UNLIKELY(vf_careful()))
+        return NULL;
+    return nbl_fast_freeable_as(nbl, kind);
 }
 
 /* NdisFreeNetBufferList's fast path; false (nothing done) sends the NBL the careful way. */

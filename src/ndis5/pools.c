@@ -279,7 +279,7 @@ void n5_classify(const void *ptr, struct n5_obj *obj)
 {
     struct pool *engine;
     *obj = (struct n5_obj){.kind = N5_NONE};
-    struct elem_header *h = ptr ? elem_at(pool_element_containing(ptr, &engine)) : NULL;
+    struct elem_header *h = ptr ? elem_at_or_null(pool_element_containing(ptr, &engine)) : NULL;
     if (NDISBUF_UNLIKELY(!h)) {
         bool recent = false;
         obj->header = ptr ? n5_overflow_lookup(ptr, &recent) : NULL;
@@ -368,7 +368,7 @@ static struct elem_header *checked_slow(const void *ptr, enum n5_kind want, cons
 struct elem_header *n5_checked(const void *ptr, enum n5_kind want, const char *what, const char *fn)
 {
     struct pool *engine;
-    struct elem_header *h = ptr ? elem_at(pool_element_containing(ptr, &engine)) : NULL;
+    struct elem_header *h = ptr ? elem_at_or_null(pool_element_containing(ptr, &engine)) : NULL;
     uint8_t kind = want == N5_PACKET ? N5_POOL_KIND_PACKET : N5_POOL_KIND_BUFFER;
     if (NDISBUF_LIKELY(h && h->pool->kind == kind && h->state == ELEM_LIVE &&
                        (size_t)((const char *)ptr - elem_start(h)) == N5_OBJECT_OFFSET))
