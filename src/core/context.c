@@ -56,11 +56,11 @@ static PNET_BUFFER_LIST_CONTEXT context_block_push(PNET_BUFFER_LIST nbl, USHORT 
     return block;
 }
 
-NDIS_STATUS NdisAllocateNetBufferListContext(PNET_BUFFER_LIST NetBufferList, USHORT ContextSize,
-                                             USHORT ContextBackFill, ULONG PoolTag)
+/* NdisAllocateNetBufferListContext's careful way: every check explained, and the push of a new block. */
+static __attribute__((noinline)) NDIS_STATUS context_alloc_careful(PNET_BUFFER_LIST NetBufferList, USHORT ContextSize,
+                                                                   USHORT ContextBackFill)
 {
     const char *fn = "NdisAllocateNetBufferListContext";
-    (void)PoolTag;
     if (!context_nbl_header(NetBufferList, fn))
         return NDIS_STATUS_FAILURE;
     if (ContextSize % sizeof(PVOID) || ContextBackFill % sizeof(PVOID)) {
@@ -89,7 +89,35 @@ NDIS_STATUS NdisAllocateNetBufferListContext(PNET_BUFFER_LIST NetBufferList, USH
     return NDIS_STATUS_SUCCESS;
 }
 
-VOID NdisFreeNetBufferListContext(PNET_BUFFER_LIST NetBufferList, USHORT ContextSize)
+/* A new block for a request already checked (the fast path's); the careful way only when memory runs out. */
+static __attribute__((noinline)) NDIS_STATUS context_push_checked(PNET_BUFFER_LIST NetBufferList, USHORT ContextSize,
+                                                                  USHORT ContextBackFill)
+{
+    if (NDISBUF_LIKELY(context_block_push(NetBufferList, ContextSize, ContextBackFill) != NULL))
+        return NDIS_STATUS_SUCCESS;
+    return context_alloc_careful(NetBufferList, ContextSize, ContextBackFill);
+}
+
+NDIS_STATUS NdisAllocateNetBufferListContext(PNET_BUFFER_LIST NetBufferList, USHORT ContextSize,
+                                             USHORT ContextBackFill, ULONG PoolTag)
+{
+    (void)PoolTag;
+    /* Fast path: a live NBL, valid sizes, no fault injection armed; room in the current block, or a new one. */
+    if (NDISBUF_LIKELY(((ContextSize | ContextBackFill) % sizeof(PVOID)) == 0 &&
+                       (ULONG)ContextSize + ContextBackFill <= 0xFFFF &&
+                       __atomic_load_n(&vf_fault_armed, __ATOMIC_RELAXED) == 0 && elem_live_nbl(NetBufferList))) {
+        PNET_BUFFER_LIST_CONTEXT current = NetBufferList->Context;
+        if (NDISBUF_LIKELY(current && current->Offset >= ContextSize)) {
+            current->Offset = (USHORT)(current->Offset - ContextSize);
+            return NDIS_STATUS_SUCCESS;
+        }
+        return context_push_checked(NetBufferList, ContextSize, ContextBackFill);
+    }
+    return context_alloc_careful(NetBufferList, ContextSize, ContextBackFill);
+}
+
+/* NdisFreeNetBufferListContext's careful way: the report of a mismatch, the pop of an emptied block. */
+static __attribute__((noinline)) void context_free_careful(PNET_BUFFER_LIST NetBufferList, USHORT ContextSize)
 {
     const char *fn = "NdisFreeNetBufferListContext";
     struct elem_header *h = context_nbl_header(NetBufferList, fn);
@@ -110,4 +138,29 @@ VOID NdisFreeNetBufferListContext(PNET_BUFFER_LIST NetBufferList, USHORT Context
         NetBufferList->Context = block->Next;
         free(block);
     }
+}
+
+/* Pops an emptied pushed block (the fast path found it so). */
+static __attribute__((noinline)) void context_block_pop(PNET_BUFFER_LIST NetBufferList, PNET_BUFFER_LIST_CONTEXT block)
+{
+    NetBufferList->Context = block->Next;
+    free(block);
+}
+
+VOID NdisFreeNetBufferListContext(PNET_BUFFER_LIST NetBufferList, USHORT ContextSize)
+{
+    /* Fast path: a live NBL whose current block holds the bytes freed. */
+    struct elem_header *h;
+    PNET_BUFFER_LIST_CONTEXT block;
+    if (NDISBUF_LIKELY((h = elem_live_nbl(NetBufferList)) != NULL && (block = NetBufferList->Context) != NULL &&
+                       (ULONG)block->Offset + ContextSize <= block->Size)) {
+        USHORT offset = (USHORT)(block->Offset + ContextSize);
+        if (NDISBUF_LIKELY(offset != block->Size || context_is_base(h, block))) {
+            block->Offset = offset; /* the allocation-time block stays, emptied or not */
+            return;
+        }
+        context_block_pop(NetBufferList, block);
+        return;
+    }
+    context_free_careful(NetBufferList, ContextSize);
 }

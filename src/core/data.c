@@ -32,17 +32,10 @@ static bool address_aligned(const void *p, UINT multiple, UINT offset)
     return multiple <= 1 || ((ULONG_PTR)p & (multiple - 1)) == offset;
 }
 
-PVOID NdisGetDataBuffer(PNET_BUFFER NetBuffer, ULONG BytesNeeded, PVOID Storage, UINT AlignMultiple,
-                        UINT AlignOffset)
+/* NdisGetDataBuffer's careful way, out of line so that the fast path needs no stack frame. */
+static __attribute__((noinline)) PVOID data_buffer_careful(PNET_BUFFER NetBuffer, ULONG BytesNeeded, PVOID Storage,
+                                                          UINT AlignMultiple, UINT AlignOffset)
 {
-    /* Fast path: the bytes lie in the current MDL and no alignment is asked for. */
-    if (NDISBUF_LIKELY(NetBuffer && NetBuffer->CurrentMdl && AlignMultiple <= 1 && BytesNeeded &&
-                       BytesNeeded <= NetBuffer->DataLength &&
-                       NetBuffer->CurrentMdlOffset < NetBuffer->CurrentMdl->ByteCount &&
-                       NetBuffer->CurrentMdl->ByteCount - NetBuffer->CurrentMdlOffset >= BytesNeeded)) {
-        struct mdl_cursor c = {NetBuffer->CurrentMdl, NetBuffer->CurrentMdlOffset};
-        return cursor_address(&c);
-    }
     const char *fn = "NdisGetDataBuffer";
     if (!NetBuffer) {
         vf_diagnostic(fn, "NetBuffer is NULL");
@@ -59,6 +52,20 @@ PVOID NdisGetDataBuffer(PNET_BUFFER NetBuffer, ULONG BytesNeeded, PVOID Storage,
     if (!Storage)
         return NULL;
     return cursor_copy_out(&c, Storage, BytesNeeded) == BytesNeeded ? Storage : NULL;
+}
+
+PVOID NdisGetDataBuffer(PNET_BUFFER NetBuffer, ULONG BytesNeeded, PVOID Storage, UINT AlignMultiple,
+                        UINT AlignOffset)
+{
+    /* Fast path: the bytes lie in the current MDL and no alignment is asked for. */
+    if (NDISBUF_LIKELY(NetBuffer && NetBuffer->CurrentMdl && AlignMultiple <= 1 && BytesNeeded &&
+                       BytesNeeded <= NetBuffer->DataLength &&
+                       NetBuffer->CurrentMdlOffset < NetBuffer->CurrentMdl->ByteCount &&
+                       NetBuffer->CurrentMdl->ByteCount - NetBuffer->CurrentMdlOffset >= BytesNeeded)) {
+        struct mdl_cursor c = {NetBuffer->CurrentMdl, NetBuffer->CurrentMdlOffset};
+        return cursor_address(&c);
+    }
+    return data_buffer_careful(NetBuffer, BytesNeeded, Storage, AlignMultiple, AlignOffset);
 }
 
 /* A cursor `offset` bytes after an NB's current data start (mdl NULL if past the chain). */

@@ -307,15 +307,16 @@ static inline __attribute__((always_inline)) PNET_BUFFER_LIST clone_fast(PNET_BU
     return nbl;
 }
 
-NDISBUF_HOT_PATH PNET_BUFFER_LIST NdisAllocateCloneNetBufferList(PNET_BUFFER_LIST OriginalNetBufferList,
-                                                                 NDIS_HANDLE NetBufferListPoolHandle,
-                                                                 NDIS_HANDLE NetBufferPoolHandle, ULONG AllocateCloneFlags)
+/*
+ * NdisAllocateCloneNetBufferList's careful way (out of line, so that the
+ * fast path needs no stack frame): every check explained.
+ */
+static __attribute__((noinline)) PNET_BUFFER_LIST clone_careful(PNET_BUFFER_LIST OriginalNetBufferList,
+                                                               NDIS_HANDLE NetBufferListPoolHandle,
+                                                               NDIS_HANDLE NetBufferPoolHandle,
+                                                               ULONG AllocateCloneFlags, void *site)
 {
-    PNET_BUFFER_LIST fast = clone_fast(OriginalNetBufferList, NetBufferListPoolHandle, AllocateCloneFlags,
-                                       __builtin_return_address(0));
-    if (NDISBUF_LIKELY(fast != NULL))
-        return fast;
-    struct derive d = {.site = __builtin_return_address(0), .fn = "NdisAllocateCloneNetBufferList"};
+    struct derive d = {.site = site, .fn = "NdisAllocateCloneNetBufferList"};
     if (!parent_usable(OriginalNetBufferList, "OriginalNetBufferList", d.fn))
         return NULL;
     if (AllocateCloneFlags & ~(ULONG)NDIS_CLONE_FLAGS_USE_ORIGINAL_MDLS) {
@@ -337,6 +338,18 @@ NDISBUF_HOT_PATH PNET_BUFFER_LIST NdisAllocateCloneNetBufferList(PNET_BUFFER_LIS
             return derive_fail(&d);
     }
     return d.nbl;
+}
+
+NDISBUF_HOT_PATH PNET_BUFFER_LIST NdisAllocateCloneNetBufferList(PNET_BUFFER_LIST OriginalNetBufferList,
+                                                                 NDIS_HANDLE NetBufferListPoolHandle,
+                                                                 NDIS_HANDLE NetBufferPoolHandle, ULONG AllocateCloneFlags)
+{
+    PNET_BUFFER_LIST fast = clone_fast(OriginalNetBufferList, NetBufferListPoolHandle, AllocateCloneFlags,
+                                       __builtin_return_address(0));
+    if (NDISBUF_LIKELY(fast != NULL))
+        return fast;
+    return clone_careful(OriginalNetBufferList, NetBufferListPoolHandle, NetBufferPoolHandle, AllocateCloneFlags,
+                         __builtin_return_address(0));
 }
 
 /* -------------------------------------------------------------- fragment */
@@ -493,7 +506,8 @@ static bool free_arguments_match(PNET_BUFFER_LIST nbl, struct elem_header *h, UL
     return false;
 }
 
-static void derived_free(PNET_BUFFER_LIST nbl, enum derive_kind family, ULONG flags, ULONG delta, const char *fn)
+static __attribute__((noinline)) void derived_free(PNET_BUFFER_LIST nbl, enum derive_kind family, ULONG flags,
+                                                  ULONG delta, const char *fn)
 {
     struct elem_header *h = derived_checked(nbl, family, fn);
     if (!h)

@@ -98,11 +98,17 @@ NDISBUF_HOT_PATH PNET_BUFFER_LIST NdisAllocateNetBufferList(NDIS_HANDLE PoolHand
 }
 
 /* NdisAllocateNetBufferAndNetBufferList's careful way: every check explained. */
-static __attribute__((noinline)) PNET_BUFFER_LIST nbl_and_nb_alloc_careful(NDIS_HANDLE handle, USHORT context_size,
-                                                                            USHORT context_backfill, PMDL chain,
-                                                                            ULONG offset, SIZE_T length, void *site)
+/*
+ * The context sizes come packed in one argument (ContextSize | ContextBackFill
+ * << 16): six arguments travel in registers, so the fast path jumps here
+ * without a stack frame of its own.
+ */
+static __attribute__((noinline)) PNET_BUFFER_LIST nbl_and_nb_alloc_careful(NDIS_HANDLE handle, ULONG context,
+                                                                            PMDL chain, ULONG offset, SIZE_T length,
+                                                                            void *site)
 {
     const char *fn = "NdisAllocateNetBufferAndNetBufferList";
+    USHORT context_size = (USHORT)context, context_backfill = (USHORT)(context >> 16);
     struct nbuf_pool *pool = pools_checked(handle, NBUF_POOL_NBL, fn);
     if (!pool || !nbl_context_request_ok(context_size, context_backfill, fn))
         return NULL;
@@ -138,8 +144,8 @@ NDISBUF_HOT_PATH PNET_BUFFER_LIST NdisAllocateNetBufferAndNetBufferList(NDIS_HAN
         nb->stDataLength = DataLength;
         return nbl;
     }
-    return nbl_and_nb_alloc_careful(PoolHandle, ContextSize, ContextBackFill, MdlChain, DataOffset, DataLength,
-                                    __builtin_return_address(0));
+    return nbl_and_nb_alloc_careful(PoolHandle, ContextSize | (ULONG)ContextBackFill << 16, MdlChain, DataOffset,
+                                    DataLength, __builtin_return_address(0));
 }
 
 /*
