@@ -1,17 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The AF_PACKET backend of the fd-port engine (fdport.h), the driver of
- * ndisbuf_afpacket_driver_entry: an AF_PACKET SOCK_RAW socket bound to the
- * interface named by the adapter name, ETH_P_ALL, with
+ * ndisbuf_afpacket_driver_entry: two AF_PACKET SOCK_RAW sockets bound to
+ * the interface named by the adapter name. The receive socket (the one the
+ * adapter's thread polls) is bound with ETH_P_ALL, with
  * PACKET_IGNORE_OUTGOING so the adapter never receives its own frames back
- * (nor anything else the host sends out of that interface).
+ * (nor anything else the host sends out of that interface). The send
+ * socket is bound with protocol 0, so it receives nothing; frames go out
+ * on it, and since no thread waits on it, the kernel freeing each sent
+ * frame finds nobody to wake (on the polled socket it would walk the
+ * thread's wait queue, under its lock, once per frame).
  *
  * The adapter's MAC address is the interface's. The interface must carry
  * Ethernet frames: ARPHRD_ETHER, or ARPHRD_LOOPBACK (lo carries Ethernet
  * headers, address 00:00:00:00:00:00, and hands every frame sent on it back
  * as received: the adapter gets that echo, as it gets the host's own
  * loopback traffic). Frames move with sendmmsg and recvmmsg, up to 64 per
- * system call. The interface is put in promiscuous mode
+ * system call; the kernel takes the protocol of a sent frame from its
+ * Ethernet header. The interface is put in promiscuous mode
  * (PACKET_ADD_MEMBERSHIP, PACKET_MR_PROMISC, dropped with the socket) while
  * the packet filter has NDIS_PACKET_TYPE_PROMISCUOUS. Receives are not
  * filtered further: every frame the interface delivers goes up, whatever
@@ -20,8 +26,8 @@
  * the kernel's VLAN offload took out of a received frame (PACKET_AUXDATA)
  * is put back, so frames go up as they were on the wire.
  *
- * The socket is created in the network namespace of the thread that adds
- * the adapter, and stays there.
+ * The sockets are created in the network namespace of the thread that adds
+ * the adapter, and stay there.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,14 +42,19 @@
 
 #define AFPACKET_SOCKET_BUFFER (4 * 1024 * 1024)
 
-/* The thread's scratch for the mmsg calls (the adapter's BackendContext). */
+/*
+ * Scratch for the mmsg calls (the adapter's BackendContext): the receive
+ * side is the thread's, the send side the transmit right holder's, its
+ * messages set up once at open (one iovec each, no address, no control).
+ */
 typedef struct _AFPACKET_CONTEXT {
-    struct mmsghdr Messages[FDPORT_BATCH];
+    struct mmsghdr ReceiveMessages[FDPORT_BATCH];
     struct sockaddr_ll Addresses[FDPORT_BATCH];
     union {
         struct cmsghdr Header;
         UCHAR Space[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
     } Controls[FDPORT_BATCH];
+    struct mmsghdr SendMessages[FDPORT_BATCH];
 } AFPACKET_CONTEXT, *PAFPACKET_CONTEXT;
 
 static PAFPACKET_CONTEXT AfPacketContext(PFDPORT_ADAPTER Adapter)
@@ -51,34 +62,35 @@ static PAFPACKET_CONTEXT AfPacketContext(PFDPORT_ADAPTER Adapter)
     return (PAFPACKET_CONTEXT)Adapter->BackendContext;
 }
 
-/* Asks for large socket buffers: beyond rmem_max when allowed (CAP_NET_ADMIN), else up to it. */
-static VOID AfPacketGrowBuffers(int Socket)
+/* Asks for a large socket buffer: beyond the sysctl maximum when allowed (CAP_NET_ADMIN), else up to it. */
+static VOID AfPacketGrowBuffer(int Socket, int ForceOption, int Option)
 {
     int Size = AFPACKET_SOCKET_BUFFER;
 
-    if (setsockopt(Socket, SOL_SOCKET, SO_RCVBUFFORCE, &Size, sizeof(Size)) < 0)
-        (void)setsockopt(Socket, SOL_SOCKET, SO_RCVBUF, &Size, sizeof(Size));
-    if (setsockopt(Socket, SOL_SOCKET, SO_SNDBUFFORCE, &Size, sizeof(Size)) < 0)
-        (void)setsockopt(Socket, SOL_SOCKET, SO_SNDBUF, &Size, sizeof(Size));
+    if (setsockopt(Socket, SOL_SOCKET, ForceOption, &Size, sizeof(Size)) < 0)
+        (void)setsockopt(Socket, SOL_SOCKET, Option, &Size, sizeof(Size));
+}
+
+/* Binds a packet socket to the interface for Protocol (network order; 0: it receives nothing); 0 or an errno. */
+static int AfPacketBind(int Socket, int IfIndex, USHORT Protocol)
+{
+    struct sockaddr_ll Address;
+
+    memset(&Address, 0, sizeof(Address));
+    Address.sll_family = AF_PACKET;
+    Address.sll_protocol = Protocol;
+    Address.sll_ifindex = IfIndex;
+    return bind(Socket, (struct sockaddr *)&Address, sizeof(Address)) < 0 ? errno : 0;
 }
 
 /*
- * Opens a raw packet socket bound to the interface, ignoring outgoing
- * frames. The socket is created with protocol 0 and bound with ETH_P_ALL,
- * so it queues nothing from other interfaces before the bind.
+ * The receive socket, ignoring outgoing frames. Created with protocol 0
+ * and bound with ETH_P_ALL afterwards, so it queues nothing from other
+ * interfaces before the bind.
  */
-static NDIS_STATUS AfPacketOpen(PFDPORT_ADAPTER Adapter)
+static NDIS_STATUS AfPacketOpenReceiveSocket(PFDPORT_ADAPTER Adapter)
 {
-    struct sockaddr_ll Address;
-    NDIS_STATUS Status;
-    int One = 1;
-
-    Adapter->IfIndex = (int)if_nametoindex(Adapter->IfName);
-    if (Adapter->IfIndex == 0)
-        return NDIS_STATUS_ADAPTER_NOT_FOUND;
-    Status = FdportQueryMacAddress(Adapter);
-    if (Status != NDIS_STATUS_SUCCESS)
-        return Status;
+    int One = 1, Error;
 
     Adapter->Fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
     if (Adapter->Fd < 0)
@@ -87,14 +99,43 @@ static NDIS_STATUS AfPacketOpen(PFDPORT_ADAPTER Adapter)
     (void)setsockopt(Adapter->Fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &One, sizeof(One));
     /* The kernel may strip a received frame's 802.1Q tag into metadata: ask for it back. */
     (void)setsockopt(Adapter->Fd, SOL_PACKET, PACKET_AUXDATA, &One, sizeof(One));
-    AfPacketGrowBuffers(Adapter->Fd);
+    AfPacketGrowBuffer(Adapter->Fd, SO_RCVBUFFORCE, SO_RCVBUF);
+    Error = AfPacketBind(Adapter->Fd, Adapter->IfIndex, htons(ETH_P_ALL));
+    return Error == 0 ? NDIS_STATUS_SUCCESS : FdportOpenStatus(Error);
+}
 
-    memset(&Address, 0, sizeof(Address));
-    Address.sll_family = AF_PACKET;
-    Address.sll_protocol = htons(ETH_P_ALL);
-    Address.sll_ifindex = Adapter->IfIndex;
-    if (bind(Adapter->Fd, (struct sockaddr *)&Address, sizeof(Address)) < 0)
+/* The send socket: bound with protocol 0, it receives nothing. Its messages are set up here, once. */
+static NDIS_STATUS AfPacketOpenSendSocket(PFDPORT_ADAPTER Adapter)
+{
+    int Error;
+
+    Adapter->SendFd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+    if (Adapter->SendFd < 0)
         return FdportOpenStatus(errno);
+    AfPacketGrowBuffer(Adapter->SendFd, SO_SNDBUFFORCE, SO_SNDBUF);
+    Error = AfPacketBind(Adapter->SendFd, Adapter->IfIndex, 0);
+    if (Error != 0)
+        return FdportOpenStatus(Error);
+    for (ULONG i = 0; i < FDPORT_BATCH; i++) /* the rest of each message stays zero (BackendContext is) */
+        AfPacketContext(Adapter)->SendMessages[i].msg_hdr.msg_iovlen = 1;
+    return NDIS_STATUS_SUCCESS;
+}
+
+/* Opens both sockets on the interface (the adapter closes them, also after a failure). */
+static NDIS_STATUS AfPacketOpen(PFDPORT_ADAPTER Adapter)
+{
+    NDIS_STATUS Status;
+
+    Adapter->IfIndex = (int)if_nametoindex(Adapter->IfName);
+    if (Adapter->IfIndex == 0)
+        return NDIS_STATUS_ADAPTER_NOT_FOUND;
+    Status = FdportQueryMacAddress(Adapter);
+    if (Status == NDIS_STATUS_SUCCESS)
+        Status = AfPacketOpenReceiveSocket(Adapter);
+    if (Status == NDIS_STATUS_SUCCESS)
+        Status = AfPacketOpenSendSocket(Adapter);
+    if (Status != NDIS_STATUS_SUCCESS)
+        return Status;
     Adapter->Connected = FdportLinkUp(Adapter);
     return FdportQueryMtu(Adapter);
 }
@@ -135,7 +176,7 @@ static VOID AfPacketRestoreVlanTag(struct msghdr *Header, PFDPORT_FRAME Frame)
 static VOID AfPacketPrepareReceive(PAFPACKET_CONTEXT Context, PFDPORT_FRAME Frames, ULONG Count)
 {
     for (ULONG i = 0; i < Count; i++) {
-        struct msghdr *Header = &Context->Messages[i].msg_hdr;
+        struct msghdr *Header = &Context->ReceiveMessages[i].msg_hdr;
 
         memset(Header, 0, sizeof(*Header));
         Header->msg_name = &Context->Addresses[i];
@@ -155,7 +196,7 @@ static ULONG AfPacketReceive(PFDPORT_ADAPTER Adapter, PFDPORT_FRAME Frames, ULON
 
     AfPacketPrepareReceive(Context, Frames, Count);
     do
-        Received = recvmmsg(Adapter->Fd, Context->Messages, Count, MSG_DONTWAIT, NULL);
+        Received = recvmmsg(Adapter->Fd, Context->ReceiveMessages, Count, MSG_DONTWAIT, NULL);
     while (Received < 0 && errno == EINTR);
     if (Received < 0) {
         if (errno != EAGAIN && errno != EWOULDBLOCK)
@@ -163,40 +204,46 @@ static ULONG AfPacketReceive(PFDPORT_ADAPTER Adapter, PFDPORT_FRAME Frames, ULON
         return 0;
     }
     for (int i = 0; i < Received; i++) {
-        BOOLEAN Drop = (Context->Messages[i].msg_hdr.msg_flags & MSG_TRUNC) ||
+        BOOLEAN Drop = (Context->ReceiveMessages[i].msg_hdr.msg_flags & MSG_TRUNC) ||
                        Context->Addresses[i].sll_pkttype == PACKET_OUTGOING;
 
-        Frames[i].Length = Drop ? 0 : Context->Messages[i].msg_len;
+        Frames[i].Length = Drop ? 0 : Context->ReceiveMessages[i].msg_len;
         if (!Drop)
-            AfPacketRestoreVlanTag(&Context->Messages[i].msg_hdr, &Frames[i]);
+            AfPacketRestoreVlanTag(&Context->ReceiveMessages[i].msg_hdr, &Frames[i]);
     }
     return (ULONG)Received;
 }
 
-/* Transmits with sendmmsg; a frame that fails is skipped with its errno. */
-static VOID AfPacketTransmit(PFDPORT_ADAPTER Adapter, PFDPORT_FRAME Frames, ULONG Count)
+/*
+ * Transmits with sendmmsg (MSG_DONTWAIT when DontWait); a frame that fails
+ * is skipped with its errno. Without waiting, stops at the first frame the
+ * socket would block on (its send buffer full): EAGAIN. ENOBUFS is the
+ * frame dropped by the interface's queue, a failure of that frame, as when
+ * blocking.
+ */
+static ULONG AfPacketTransmit(PFDPORT_ADAPTER Adapter, PFDPORT_FRAME Frames, ULONG Count, BOOLEAN DontWait)
 {
-    PAFPACKET_CONTEXT Context = AfPacketContext(Adapter);
+    struct mmsghdr *Messages = AfPacketContext(Adapter)->SendMessages;
+    int Flags = DontWait ? MSG_DONTWAIT : 0;
     ULONG Next = 0;
 
     for (ULONG i = 0; i < Count; i++) {
-        struct msghdr *Header = &Context->Messages[i].msg_hdr;
-
-        memset(Header, 0, sizeof(*Header));
-        Header->msg_iov = &Frames[i].Data;
-        Header->msg_iovlen = 1;
+        Messages[i].msg_hdr.msg_iov = &Frames[i].Data;
         Frames[i].Error = 0;
     }
     while (Next < Count) {
-        int Sent = sendmmsg(Adapter->Fd, &Context->Messages[Next], Count - Next, 0);
+        int Sent = sendmmsg(Adapter->SendFd, &Messages[Next], Count - Next, Flags);
 
-        if (Sent < 0 && errno == EINTR)
-            continue;
-        if (Sent < 0)
-            Frames[Next++].Error = errno; /* the first frame failed: skip it */
-        else
+        if (Sent >= 0)
             Next += (ULONG)Sent;
+        else if (errno == EINTR)
+            continue;
+        else if (DontWait && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        else
+            Frames[Next++].Error = errno; /* the first frame failed: skip it */
     }
+    return Next;
 }
 
 /* Adds or drops the socket's promiscuous membership on the interface. */

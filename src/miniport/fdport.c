@@ -48,7 +48,7 @@ static PFDPORT_ADAPTER FdportCreateAdapter(NDIS_HANDLE MiniportAdapterHandle, co
         return NULL;
     Adapter->MiniportAdapterHandle = MiniportAdapterHandle;
     Adapter->Backend = Backend;
-    Adapter->Fd = Adapter->EventFd = Adapter->ControlFd = -1;
+    Adapter->Fd = Adapter->SendFd = Adapter->EventFd = Adapter->ControlFd = -1;
     Adapter->State = FdportPaused;
     Adapter->Mtu = FDPORT_MAX_MTU;
     memcpy(Adapter->IfName, Name, strlen(Name) + 1);
@@ -61,6 +61,8 @@ static VOID FdportFreeAdapter(PFDPORT_ADAPTER Adapter)
 {
     if (Adapter->Fd >= 0)
         close(Adapter->Fd); /* drops the promiscuous membership; a TAP interface goes away */
+    if (Adapter->SendFd >= 0)
+        close(Adapter->SendFd);
     if (Adapter->EventFd >= 0)
         close(Adapter->EventFd);
     if (Adapter->ControlFd >= 0)

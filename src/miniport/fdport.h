@@ -16,17 +16,23 @@
  * NDIS gives it back to every adapter of the driver as the driver context.
  * Everything else, the NDIS side included, is the engine's.
  *
- * The engine: MiniportSendNetBufferListsEx queues the chain (one lock per
- * call) and wakes the adapter's thread through an eventfd. The thread polls
- * the eventfd and the frame descriptor; it transmits queued frames straight
- * from the NET_BUFFERs' memory (NdisGetDataBuffer, copying only a frame
- * split over several MDLs) and completes each NBL with the status of its
- * frames; it receives frames straight into the receive NBLs preallocated at
- * initialize (4 bytes into their buffer: a frame goes up with DataOffset 4,
- * room for a tag, unless a tag was put back there), and indicates them up
- * to 64 per call, with NDIS_RECEIVE_FLAGS_RESOURCES when fewer than an
- * eighth are free. Completions, indications, NdisMPauseComplete and
- * NdisMRestartComplete all come from that thread.
+ * The engine: MiniportSendNetBufferListsEx transmits in the caller's
+ * context when nothing is queued and nobody else is transmitting: frames go
+ * straight from the NET_BUFFERs' memory (NdisGetDataBuffer, copying only a
+ * frame split over several MDLs) to the backend without blocking, and the
+ * NBLs complete before the call returns, each with the status of its frames
+ * (NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL when the send had
+ * NDIS_SEND_FLAGS_DISPATCH_LEVEL). Where the descriptor would block, what
+ * was not taken is queued, as is a send that comes while others are queued
+ * or being transmitted, and the adapter's thread, woken through an eventfd,
+ * transmits the queue (blocking) and completes it. Frames of one caller
+ * leave in the order it sent them. The thread polls the eventfd and the
+ * frame descriptor; it receives frames straight into the receive NBLs
+ * preallocated at initialize (4 bytes into their buffer: a frame goes up
+ * with DataOffset 4, room for a tag, unless a tag was put back there), and
+ * indicates them up to 64 per call, with NDIS_RECEIVE_FLAGS_RESOURCES when
+ * fewer than an eighth are free. Indications, completions of queued sends,
+ * NdisMPauseComplete and NdisMRestartComplete come from that thread.
  *
  * Paused, the thread keeps reading and drops what arrives (counted), so no
  * stale frames come up after a restart; a restart pends until the thread is
@@ -87,22 +93,32 @@ typedef struct _FDPORT_FRAME {
     ULONG Offset;           /* receive: where the frame starts in the NBL's buffer */
     int Error;              /* transmit: errno of a frame that was not sent, or 0 */
     PNET_BUFFER_LIST Nbl;   /* the NBL the frame belongs to */
+    PNET_BUFFER Nb;         /* transmit: the NET_BUFFER the frame is */
 } FDPORT_FRAME, *PFDPORT_FRAME;
 
-/* What differs between AF_PACKET and TAP. Receive and Transmit run on the adapter's thread. */
+/*
+ * What differs between AF_PACKET and TAP. Receive runs on the adapter's
+ * thread; Transmit on whichever thread holds the adapter's transmit right
+ * (Adapter->Transmitting): the thread, or a sender in its own context.
+ */
 typedef struct _FDPORT_BACKEND {
     const char *Name;
     /* Bytes of per-adapter state the backend keeps in Adapter->BackendContext (zeroed). */
     size_t ContextSize;
-    /* Opens Adapter->Fd on Adapter->IfName; sets MacAddress, Mtu, Connected. */
+    /* Opens Adapter->Fd (and SendFd, if it uses one) on Adapter->IfName; sets MacAddress, Mtu, Connected. */
     NDIS_STATUS (*Open)(PFDPORT_ADAPTER Adapter);
     /*
      * Receives up to Count frames without blocking; returns how many
      * (Length, Offset set). May set Adapter->Detached.
      */
     ULONG (*Receive)(PFDPORT_ADAPTER Adapter, PFDPORT_FRAME Frames, ULONG Count);
-    /* Transmits Count frames; sets each frame's Error. */
-    VOID (*Transmit)(PFDPORT_ADAPTER Adapter, PFDPORT_FRAME Frames, ULONG Count);
+    /*
+     * Transmits Frames[0..Count) in order, setting each one's Error, and
+     * returns how many it dealt with: Count, unless DontWait and the
+     * descriptor would block, where it stops (the frames from there on
+     * untouched, not sent).
+     */
+    ULONG (*Transmit)(PFDPORT_ADAPTER Adapter, PFDPORT_FRAME Frames, ULONG Count, BOOLEAN DontWait);
     /* Switches promiscuous mode; NULL when the backend has none. */
     NDIS_STATUS (*SetPromiscuous)(PFDPORT_ADAPTER Adapter, BOOLEAN On);
 } FDPORT_BACKEND, *PFDPORT_BACKEND;
@@ -112,7 +128,8 @@ struct _FDPORT_ADAPTER {
     const FDPORT_BACKEND *Backend;
     char IfName[IFNAMSIZ];
     int IfIndex;
-    int Fd;                 /* the socket or the TAP descriptor */
+    int Fd;                 /* the socket or the TAP descriptor: the thread polls it */
+    int SendFd;             /* a second descriptor the backend sends on (AF_PACKET), or -1; closed with the adapter */
     int EventFd;            /* wakes the thread */
     int ControlFd;          /* datagram socket for interface ioctls, in the adapter's namespace */
     UCHAR MacAddress[6];
@@ -128,19 +145,29 @@ struct _FDPORT_ADAPTER {
     /* Under Lock. */
     FDPORT_STATE State;
     BOOLEAN Kicked;         /* EventFd written and not yet consumed */
-    BOOLEAN ThreadBusy;     /* the thread holds sends or receive NBLs */
+    BOOLEAN ThreadBusy;     /* the thread holds receive NBLs (or is between taking work and finishing it) */
+    BOOLEAN Transmitting;   /* the transmit right is held: by the thread or by a sender; see SendFrames */
     BOOLEAN ReceiveStarved; /* no receive NBL was free: stop polling for frames */
-    PNET_BUFFER_LIST SendHead;
+    PNET_BUFFER_LIST SendHead;  /* sends queued for the thread, in order */
     PNET_BUFFER_LIST SendTail;
+    PNET_BUFFER SendResume; /* the first frame of SendHead not yet sent, or NULL: from its first */
     PNET_BUFFER_LIST FreeReceives;
     ULONG FreeReceiveCount;
 
+    /* The transmit right's holder's own: a frame batch and bounce buffers for frames split over MDLs. */
+    FDPORT_FRAME SendFrames[FDPORT_BATCH];
+    UCHAR SendBounce[FDPORT_BATCH][FDPORT_BUFFER_SIZE];
+
     /* The thread's own. */
     BOOLEAN Detached;       /* the descriptor lost its interface: stop polling it */
-    FDPORT_FRAME Frames[FDPORT_BATCH];
-    UCHAR Bounce[FDPORT_BATCH][FDPORT_BUFFER_SIZE];
+    FDPORT_FRAME ReceiveFrames[FDPORT_BATCH];
+    UCHAR Discard[FDPORT_BUFFER_SIZE]; /* where frames read while not Running go, all into the same bytes */
 
-    /* Statistics: written by the thread only (FdportCount), read by OID queries. */
+    /*
+     * Statistics (FdportCount), read by OID queries: the receive counters
+     * written by the thread only, the transmit counters by the holder of
+     * the transmit right only.
+     */
     _Atomic ULONG64 FramesTransmitted;
     _Atomic ULONG64 FramesReceived;
     _Atomic ULONG64 TransmitErrors;
@@ -152,7 +179,7 @@ struct _FDPORT_ADAPTER {
     _Alignas(max_align_t) UCHAR BackendContext[];
 };
 
-/* Adds to a statistics counter; only the adapter's thread writes them. */
+/* Adds to a statistics counter; each has one writer at a time (see the adapter's statistics). */
 static inline VOID FdportCount(_Atomic ULONG64 *Counter, ULONG64 Amount)
 {
     atomic_store_explicit(Counter, atomic_load_explicit(Counter, memory_order_relaxed) + Amount,
@@ -180,9 +207,10 @@ BOOLEAN FdportNeedKickLocked(PFDPORT_ADAPTER Adapter);
 /* Wakes the thread out of poll(). */
 VOID FdportKick(PFDPORT_ADAPTER Adapter);
 /*
- * Finishes a pause when nothing is left in flight: no queued send, the
- * thread idle and every receive NBL back. Caller holds Lock; returns TRUE
- * when the caller must call NdisMPauseComplete (after unlocking).
+ * Finishes a pause when nothing is left in flight: no queued send, nobody
+ * transmitting, the thread idle and every receive NBL back. Caller holds
+ * Lock; returns TRUE when the caller must call NdisMPauseComplete (after
+ * unlocking).
  */
 BOOLEAN FdportPauseDoneLocked(PFDPORT_ADAPTER Adapter);
 

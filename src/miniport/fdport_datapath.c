@@ -1,17 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The fd-port engine's data path (fdport.h): the adapter's thread, which
- * transmits what MiniportSendNetBufferListsEx queued and receives what the
- * backend reads into the preallocated receive NBLs, and the send, return
- * and cancel handlers NDIS calls on any thread.
+ * The fd-port engine's data path (fdport.h): the send, return and cancel
+ * handlers NDIS calls on any thread, and the adapter's thread, which
+ * transmits what the send handler queued and receives what the backend
+ * reads into the preallocated receive NBLs.
+ *
+ * Transmitting takes the adapter's transmit right (Transmitting, under the
+ * lock), which owns SendFrames and SendBounce. A send takes it when it is
+ * free and nothing is queued, transmits without blocking and completes in
+ * its own context; where the descriptor would block it queues what is left
+ * (SendResume says where the first NBL's unsent frames start), gives the
+ * right back and wakes the thread. A send that finds the right taken or the
+ * queue non-empty queues its chain behind. Whoever gives the right back
+ * with sends queued makes sure the thread runs again, and the thread takes
+ * the queue when the right is free: so the queue drains, and no frame of a
+ * caller overtakes one it sent earlier.
  *
  * The thread sleeps in poll() on the eventfd and the frame descriptor. A
- * send, a return the thread was waiting for, a pause, a restart or a halt
- * writes the eventfd (once until the thread consumes it: Kicked). Each
- * round the thread takes the queued sends and the state under the lock,
- * transmits and completes the sends, receives up to FDPORT_RECEIVE_BUDGET
- * batches (or, not Running, reads and drops them), then finishes a pause
- * that waited for it.
+ * queued send, a return the thread was waiting for, a pause, a restart or a
+ * halt writes the eventfd (once until the thread consumes it: Kicked). Each
+ * round the thread takes the queued sends (with the transmit right) and the
+ * state under the lock, transmits and completes the sends, receives up to
+ * FDPORT_RECEIVE_BUDGET batches (or, not Running, reads and drops them),
+ * then finishes a pause that waited for it.
  */
 #include <errno.h>
 #include <poll.h>
@@ -21,12 +32,15 @@
 #include "fdport.h"
 #include "mphelp.h"
 
-/* Sends taken off the queue, and the frames of theirs not yet transmitted. */
+/* NBLs being transmitted: a prefix of the chain being sent, and the frames of theirs not yet transmitted. */
 typedef struct _FDPORT_SEND_BATCH {
-    PNET_BUFFER_LIST Head;  /* NBLs whose frames are all in Frames or sent */
+    PNET_BUFFER_LIST Head;  /* NBLs whose frames are all in SendFrames or sent; still linked to the rest */
     PNET_BUFFER_LIST Tail;
     ULONG Count;
-    ULONG FrameCount;       /* Adapter->Frames[0..FrameCount) wait to be transmitted */
+    ULONG FrameCount;       /* Adapter->SendFrames[0..FrameCount) wait to be transmitted */
+    BOOLEAN DontWait;       /* the caller's context: stop where the descriptor would block */
+    PFDPORT_FRAME Blocked;  /* the first frame the descriptor would not take without blocking, or NULL */
+    ULONG CompleteFlags;
 } FDPORT_SEND_BATCH, *PFDPORT_SEND_BATCH;
 
 /* The send status for an errno from transmitting a frame. */
@@ -152,37 +166,44 @@ VOID FdportKick(PFDPORT_ADAPTER Adapter)
 }
 
 /* ====================================================================== */
-/* Transmit (the adapter's thread)                                         */
+/* Transmit (the holder of the transmit right)                             */
 /* ====================================================================== */
 
-/* Completes the batch's NBLs to NDIS, in order. */
+/* Completes the batch's NBLs to NDIS, in order; cuts them off what follows. */
 static VOID FdportCompleteSends(PFDPORT_ADAPTER Adapter, PFDPORT_SEND_BATCH Sends)
 {
     if (Sends->Count == 0)
         return;
     NET_BUFFER_LIST_NEXT_NBL(Sends->Tail) = NULL;
-    NdisMSendNetBufferListsComplete(Adapter->MiniportAdapterHandle, Sends->Head, 0);
+    NdisMSendNetBufferListsComplete(Adapter->MiniportAdapterHandle, Sends->Head, Sends->CompleteFlags);
     Sends->Head = Sends->Tail = NULL;
     Sends->Count = 0;
 }
 
-/* Transmits the frames gathered so far; a frame that failed sets its NBL's status. */
+/*
+ * Transmits the frames gathered so far; a frame that failed sets its NBL's
+ * status. Without blocking, the descriptor may take only some: Blocked
+ * then points at the first it did not take.
+ */
 static VOID FdportFlushFrames(PFDPORT_ADAPTER Adapter, PFDPORT_SEND_BATCH Sends)
 {
-    ULONG Failed = 0;
+    PFDPORT_FRAME Frames = Adapter->SendFrames;
+    ULONG Done, Failed = 0;
 
     if (Sends->FrameCount == 0)
         return;
-    Adapter->Backend->Transmit(Adapter, Adapter->Frames, Sends->FrameCount);
-    for (ULONG i = 0; i < Sends->FrameCount; i++) {
-        if (Adapter->Frames[i].Error == 0)
+    Done = Adapter->Backend->Transmit(Adapter, Frames, Sends->FrameCount, Sends->DontWait);
+    for (ULONG i = 0; i < Done; i++) {
+        if (Frames[i].Error == 0)
             continue;
         Failed++;
-        if (NET_BUFFER_LIST_STATUS(Adapter->Frames[i].Nbl) == NDIS_STATUS_SUCCESS)
-            NET_BUFFER_LIST_STATUS(Adapter->Frames[i].Nbl) = FdportTransmitStatus(Adapter->Frames[i].Error);
+        if (NET_BUFFER_LIST_STATUS(Frames[i].Nbl) == NDIS_STATUS_SUCCESS)
+            NET_BUFFER_LIST_STATUS(Frames[i].Nbl) = FdportTransmitStatus(Frames[i].Error);
     }
-    FdportCount(&Adapter->FramesTransmitted, Sends->FrameCount - Failed);
+    FdportCount(&Adapter->FramesTransmitted, Done - Failed);
     FdportCount(&Adapter->TransmitErrors, Failed);
+    if (Done < Sends->FrameCount)
+        Sends->Blocked = &Frames[Done];
     Sends->FrameCount = 0;
 }
 
@@ -199,61 +220,121 @@ static BOOLEAN FdportFramesFit(PFDPORT_ADAPTER Adapter, PNET_BUFFER_LIST Nbl)
 }
 
 /*
- * Adds the NBL's frames to the transmit batch, flushing it when full. A
- * frame's bytes are used in place when contiguous, else copied to a bounce
- * buffer. Returns the NBL's status so far (SUCCESS until a flush says
- * otherwise, INVALID_LENGTH or INVALID_PACKET with no frame of it sent).
+ * A frame's bytes: in place when they lie in the NB's current MDL (what
+ * NdisGetDataBuffer answers, without the call: this runs for every frame),
+ * else NdisGetDataBuffer's copy into Bounce; NULL for an MDL chain shorter
+ * than the data.
  */
-static NDIS_STATUS FdportGatherNbl(PFDPORT_ADAPTER Adapter, PNET_BUFFER_LIST Nbl, PFDPORT_SEND_BATCH Sends)
+static PVOID FdportFrameData(PNET_BUFFER Nb, ULONG Length, PVOID Bounce)
 {
-    if (!FdportFramesFit(Adapter, Nbl))
-        return NDIS_STATUS_INVALID_LENGTH;
-    NET_BUFFER_LIST_STATUS(Nbl) = NDIS_STATUS_SUCCESS;
-    for (PNET_BUFFER Nb = NET_BUFFER_LIST_FIRST_NB(Nbl); Nb != NULL; Nb = NET_BUFFER_NEXT_NB(Nb)) {
+    PMDL Mdl = NET_BUFFER_CURRENT_MDL(Nb);
+    ULONG Offset = NET_BUFFER_CURRENT_MDL_OFFSET(Nb);
+
+    if (Mdl != NULL && Offset < MmGetMdlByteCount(Mdl) && MmGetMdlByteCount(Mdl) - Offset >= Length)
+        return (PUCHAR)MmGetSystemAddressForMdlSafe(Mdl, NormalPagePriority) + Offset;
+    return NdisGetDataBuffer(Nb, Length, Bounce, 1, 0);
+}
+
+/*
+ * Adds the NBL's frames, from First on (NULL: all of them, the NBL checked
+ * and its status reset), to the transmit batch, flushing it when full and
+ * stopping where a flush was Blocked. A frame's bytes are used in place
+ * when contiguous, else copied to a bounce buffer. Returns the NBL's status
+ * so far (SUCCESS until a flush says otherwise, INVALID_LENGTH or
+ * INVALID_PACKET with no frame of it sent).
+ */
+static NDIS_STATUS FdportGatherNbl(PFDPORT_ADAPTER Adapter, PNET_BUFFER_LIST Nbl, PNET_BUFFER First,
+                                   PFDPORT_SEND_BATCH Sends)
+{
+    if (First == NULL) {
+        if (!FdportFramesFit(Adapter, Nbl))
+            return NDIS_STATUS_INVALID_LENGTH;
+        NET_BUFFER_LIST_STATUS(Nbl) = NDIS_STATUS_SUCCESS;
+        First = NET_BUFFER_LIST_FIRST_NB(Nbl);
+    }
+    for (PNET_BUFFER Nb = First; Nb != NULL; Nb = NET_BUFFER_NEXT_NB(Nb)) {
         PFDPORT_FRAME Frame;
         PVOID Data;
 
-        if (Sends->FrameCount == FDPORT_BATCH)
+        if (Sends->FrameCount == FDPORT_BATCH) {
             FdportFlushFrames(Adapter, Sends);
-        Frame = &Adapter->Frames[Sends->FrameCount];
-        Data = NdisGetDataBuffer(Nb, NET_BUFFER_DATA_LENGTH(Nb), Adapter->Bounce[Sends->FrameCount], 1, 0);
-        if (Data == NULL) /* an MDL chain shorter than the data */
+            if (Sends->Blocked != NULL)
+                break;
+        }
+        Frame = &Adapter->SendFrames[Sends->FrameCount];
+        Data = FdportFrameData(Nb, NET_BUFFER_DATA_LENGTH(Nb), Adapter->SendBounce[Sends->FrameCount]);
+        if (Data == NULL)
             return NDIS_STATUS_INVALID_PACKET;
         Frame->Data.iov_base = Data;
         Frame->Data.iov_len = NET_BUFFER_DATA_LENGTH(Nb);
         Frame->Nbl = Nbl;
+        Frame->Nb = Nb;
         Sends->FrameCount++;
     }
     return NDIS_STATUS_SUCCESS;
 }
 
-/* Transmits every queued NBL and completes them, FDPORT_BATCH at a time. */
-static VOID FdportTransmitChain(PFDPORT_ADAPTER Adapter, PNET_BUFFER_LIST Chain)
+/*
+ * After a Blocked flush: completes the batch's NBLs before the blocked
+ * frame's, and returns that NBL, still linked to the rest of the chain.
+ */
+static PNET_BUFFER_LIST FdportSplitBlocked(PFDPORT_ADAPTER Adapter, PFDPORT_SEND_BATCH Sends)
 {
-    FDPORT_SEND_BATCH Sends = {0};
+    PNET_BUFFER_LIST Rest = Sends->Blocked->Nbl;
+    PNET_BUFFER_LIST Last = NULL;
 
-    while (Chain != NULL) {
+    /* Rest is in the batch, or is the NBL being gathered, linked behind its tail. */
+    for (PNET_BUFFER_LIST Nbl = Sends->Head; Nbl != NULL && Nbl != Rest; Nbl = NET_BUFFER_LIST_NEXT_NBL(Nbl))
+        Last = Nbl;
+    if (Last == NULL)
+        return Rest; /* the batch's first NBL: nothing to complete */
+    Sends->Tail = Last;
+    FdportCompleteSends(Adapter, Sends);
+    return Rest;
+}
+
+/*
+ * Transmits a chain and completes its NBLs, FDPORT_BATCH at a time, with
+ * Sends->CompleteFlags; *Resume: where the first NBL's unsent frames start
+ * (NULL: at its first). Returns NULL when all went, or, when Sends->DontWait
+ * and the descriptor would block, the NBLs not completed (linked, in order),
+ * *Resume set for the first of them. The caller holds the transmit right.
+ */
+static PNET_BUFFER_LIST FdportTransmitChain(PFDPORT_ADAPTER Adapter, PNET_BUFFER_LIST Chain,
+                                            PFDPORT_SEND_BATCH Sends, PNET_BUFFER *Resume)
+{
+    PNET_BUFFER First = *Resume;
+
+    while (Chain != NULL && Sends->Blocked == NULL) {
         PNET_BUFFER_LIST Nbl = Chain;
-        NDIS_STATUS Status;
+        NDIS_STATUS Status = FdportGatherNbl(Adapter, Nbl, First, Sends);
 
-        Chain = NET_BUFFER_LIST_NEXT_NBL(Nbl);
-        Status = FdportGatherNbl(Adapter, Nbl, &Sends);
-        if (Status != NDIS_STATUS_SUCCESS) {
+        First = NULL;
+        if (Sends->Blocked != NULL)
+            break;
+        if (Status == NDIS_STATUS_INVALID_LENGTH || Status == NDIS_STATUS_INVALID_PACKET) {
             NET_BUFFER_LIST_STATUS(Nbl) = Status;
             FdportCount(&Adapter->TransmitErrors, 1);
         }
-        if (Sends.Head == NULL)
-            Sends.Head = Nbl;
-        else
-            NET_BUFFER_LIST_NEXT_NBL(Sends.Tail) = Nbl;
-        Sends.Tail = Nbl;
-        if (++Sends.Count == FDPORT_BATCH) {
-            FdportFlushFrames(Adapter, &Sends);
-            FdportCompleteSends(Adapter, &Sends);
+        Chain = NET_BUFFER_LIST_NEXT_NBL(Nbl);
+        if (Sends->Head == NULL)
+            Sends->Head = Nbl;
+        Sends->Tail = Nbl;
+        if (++Sends->Count == FDPORT_BATCH) {
+            FdportFlushFrames(Adapter, Sends);
+            if (Sends->Blocked == NULL)
+                FdportCompleteSends(Adapter, Sends);
         }
     }
-    FdportFlushFrames(Adapter, &Sends);
-    FdportCompleteSends(Adapter, &Sends);
+    if (Sends->Blocked == NULL)
+        FdportFlushFrames(Adapter, Sends);
+    if (Sends->Blocked != NULL) {
+        *Resume = Sends->Blocked->Nb;
+        return FdportSplitBlocked(Adapter, Sends);
+    }
+    FdportCompleteSends(Adapter, Sends);
+    *Resume = NULL;
+    return NULL;
 }
 
 /* ====================================================================== */
@@ -288,8 +369,8 @@ static VOID FdportIndicate(PFDPORT_ADAPTER Adapter, ULONG Taken, ULONG Received,
     ULONG Count = 0;
 
     for (ULONG i = 0; i < Taken; i++) {
-        PNET_BUFFER_LIST Nbl = Adapter->Frames[i].Nbl;
-        ULONG Length = i < Received ? Adapter->Frames[i].Length : 0;
+        PNET_BUFFER_LIST Nbl = Adapter->ReceiveFrames[i].Nbl;
+        ULONG Length = i < Received ? Adapter->ReceiveFrames[i].Length : 0;
 
         if (Length < FDPORT_HEADER_SIZE) {
             FdportCount(&Adapter->ReceiveErrors, i < Received);
@@ -297,7 +378,7 @@ static VOID FdportIndicate(PFDPORT_ADAPTER Adapter, ULONG Taken, ULONG Received,
             Unused = Nbl;
             continue;
         }
-        FdportPrepareReceive(Adapter, &Adapter->Frames[i]);
+        FdportPrepareReceive(Adapter, &Adapter->ReceiveFrames[i]);
         if (Head == NULL)
             Head = Nbl;
         else
@@ -319,29 +400,29 @@ static VOID FdportIndicate(PFDPORT_ADAPTER Adapter, ULONG Taken, ULONG Received,
 static ULONG FdportReceiveBatch(PFDPORT_ADAPTER Adapter)
 {
     BOOLEAN Resources;
-    ULONG Taken = FdportTakeReceives(Adapter, Adapter->Frames, &Resources);
+    ULONG Taken = FdportTakeReceives(Adapter, Adapter->ReceiveFrames, &Resources);
     ULONG Received;
 
     if (Taken == 0) {
         FdportCount(&Adapter->ReceiveNoBuffer, 1);
         return 0;
     }
-    Received = Adapter->Backend->Receive(Adapter, Adapter->Frames, Taken);
+    Received = Adapter->Backend->Receive(Adapter, Adapter->ReceiveFrames, Taken);
     FdportIndicate(Adapter, Taken, Received, Resources);
     return Received;
 }
 
-/* Reads and drops one batch of frames that arrived while not Running. */
+/* Reads and drops one batch of frames that arrived while not Running, all into the same buffer. */
 static ULONG FdportDiscardBatch(PFDPORT_ADAPTER Adapter)
 {
     ULONG Received;
 
     for (ULONG i = 0; i < FDPORT_BATCH; i++) {
-        Adapter->Frames[i].Data.iov_base = Adapter->Bounce[i] + FDPORT_HEADROOM;
-        Adapter->Frames[i].Data.iov_len = FDPORT_BUFFER_SIZE - FDPORT_HEADROOM;
-        Adapter->Frames[i].Offset = FDPORT_HEADROOM;
+        Adapter->ReceiveFrames[i].Data.iov_base = Adapter->Discard + FDPORT_HEADROOM;
+        Adapter->ReceiveFrames[i].Data.iov_len = FDPORT_BUFFER_SIZE - FDPORT_HEADROOM;
+        Adapter->ReceiveFrames[i].Offset = FDPORT_HEADROOM;
     }
-    Received = Adapter->Backend->Receive(Adapter, Adapter->Frames, FDPORT_BATCH);
+    Received = Adapter->Backend->Receive(Adapter, Adapter->ReceiveFrames, FDPORT_BATCH);
     FdportCount(&Adapter->ReceiveDiscarded, Received);
     return Received;
 }
@@ -361,13 +442,21 @@ static VOID FdportReceive(PFDPORT_ADAPTER Adapter, BOOLEAN Running)
 /* The adapter's thread                                                    */
 /* ====================================================================== */
 
+/* What one round of the thread took under the lock. */
+typedef struct _FDPORT_WORK {
+    PNET_BUFFER_LIST Sends; /* queued sends, with the transmit right; NULL: none taken */
+    PNET_BUFFER Resume;     /* where the first of them resumes (SendResume) */
+    BOOLEAN Running;
+} FDPORT_WORK, *PFDPORT_WORK;
+
 /*
- * Takes the queued sends and the state, and marks the thread busy; finishes
- * a pending restart (from here on the thread indicates what it reads, so
- * no frame that arrives once the restart completed is discarded). Returns
- * FALSE when the adapter is halting. Caller does not hold Lock.
+ * Takes the queued sends (with the transmit right, when it is free) and
+ * the state, and marks the thread busy; finishes a pending restart (from
+ * here on the thread indicates what it reads, so no frame that arrives once
+ * the restart completed is discarded). Returns FALSE when the adapter is
+ * halting. Caller does not hold Lock.
  */
-static BOOLEAN FdportTakeWork(PFDPORT_ADAPTER Adapter, PNET_BUFFER_LIST *Sends, PBOOLEAN Running)
+static BOOLEAN FdportTakeWork(PFDPORT_ADAPTER Adapter, PFDPORT_WORK Work)
 {
     BOOLEAN Halting, Restarted;
 
@@ -377,9 +466,15 @@ static BOOLEAN FdportTakeWork(PFDPORT_ADAPTER Adapter, PNET_BUFFER_LIST *Sends, 
     Restarted = Adapter->State == FdportRestarting;
     if (Restarted)
         Adapter->State = FdportRunning;
-    *Sends = Adapter->SendHead;
-    Adapter->SendHead = Adapter->SendTail = NULL;
-    *Running = Adapter->State == FdportRunning;
+    Work->Sends = NULL;
+    if (Adapter->SendHead != NULL && !Adapter->Transmitting && !Halting) {
+        Adapter->Transmitting = TRUE;
+        Work->Sends = Adapter->SendHead;
+        Work->Resume = Adapter->SendResume;
+        Adapter->SendHead = Adapter->SendTail = NULL;
+        Adapter->SendResume = NULL;
+    }
+    Work->Running = Adapter->State == FdportRunning;
     Adapter->ThreadBusy = !Halting;
     pthread_mutex_unlock(&Adapter->Lock);
     if (Restarted)
@@ -388,26 +483,34 @@ static BOOLEAN FdportTakeWork(PFDPORT_ADAPTER Adapter, PNET_BUFFER_LIST *Sends, 
 }
 
 /*
- * Finishes a pause when nothing is left in flight: no queued send, the
- * thread idle and every receive NBL back. Caller holds Lock; returns TRUE
- * when the caller must call NdisMPauseComplete (after unlocking).
+ * Finishes a pause when nothing is left in flight: no queued send, nobody
+ * transmitting, the thread idle and every receive NBL back. Caller holds
+ * Lock; returns TRUE when the caller must call NdisMPauseComplete (after
+ * unlocking).
  */
 BOOLEAN FdportPauseDoneLocked(PFDPORT_ADAPTER Adapter)
 {
-    if (Adapter->State != FdportPausing || Adapter->SendHead != NULL || Adapter->ThreadBusy ||
-        Adapter->FreeReceiveCount != FDPORT_RECEIVE_COUNT)
+    if (Adapter->State != FdportPausing || Adapter->SendHead != NULL || Adapter->Transmitting ||
+        Adapter->ThreadBusy || Adapter->FreeReceiveCount != FDPORT_RECEIVE_COUNT)
         return FALSE;
     Adapter->State = FdportPaused;
     return TRUE;
 }
 
-/* Marks the thread idle, completes a pause that was waiting for it; returns whether receives starve. */
-static BOOLEAN FdportFinishWork(PFDPORT_ADAPTER Adapter)
+/*
+ * Marks the thread idle, gives back the transmit right it took, completes a
+ * pause that was waiting for it. *Again: sends were queued meanwhile (the
+ * next round must not sleep). Returns whether receives starve.
+ */
+static BOOLEAN FdportFinishWork(PFDPORT_ADAPTER Adapter, const FDPORT_WORK *Work, PBOOLEAN Again)
 {
     BOOLEAN PauseDone, Starved;
 
     pthread_mutex_lock(&Adapter->Lock);
     Adapter->ThreadBusy = FALSE;
+    if (Work->Sends != NULL)
+        Adapter->Transmitting = FALSE;
+    *Again = Adapter->SendHead != NULL && !Adapter->Transmitting;
     PauseDone = FdportPauseDoneLocked(Adapter);
     Starved = Adapter->ReceiveStarved;
     pthread_mutex_unlock(&Adapter->Lock);
@@ -416,8 +519,11 @@ static BOOLEAN FdportFinishWork(PFDPORT_ADAPTER Adapter)
     return Starved;
 }
 
-/* Waits for the eventfd or for frames (unless starved of receive NBLs or detached); consumes a kick. */
-static BOOLEAN FdportWait(PFDPORT_ADAPTER Adapter, BOOLEAN Starved)
+/*
+ * Waits for the eventfd or for frames (unless starved of receive NBLs or
+ * detached), or only looks when Again; consumes a kick.
+ */
+static BOOLEAN FdportWait(PFDPORT_ADAPTER Adapter, BOOLEAN Starved, BOOLEAN Again)
 {
     struct pollfd Fds[2] = {
         {Adapter->EventFd, POLLIN, 0},
@@ -425,7 +531,7 @@ static BOOLEAN FdportWait(PFDPORT_ADAPTER Adapter, BOOLEAN Starved)
     };
     uint64_t Value;
 
-    if (poll(Fds, 2, -1) < 0)
+    if (poll(Fds, 2, Again ? 0 : -1) < 0)
         return FALSE;
     if (Fds[0].revents & POLLIN)
         (void)!read(Adapter->EventFd, &Value, sizeof(Value));
@@ -436,20 +542,22 @@ static BOOLEAN FdportWait(PFDPORT_ADAPTER Adapter, BOOLEAN Starved)
 void *FdportThread(void *Context)
 {
     PFDPORT_ADAPTER Adapter = Context;
-    BOOLEAN Starved = FALSE;
+    BOOLEAN Starved = FALSE, Again = FALSE;
 
     for (;;) {
-        BOOLEAN Readable = FdportWait(Adapter, Starved);
-        PNET_BUFFER_LIST Sends;
-        BOOLEAN Running;
+        BOOLEAN Readable = FdportWait(Adapter, Starved, Again);
+        FDPORT_WORK Work;
 
-        if (!FdportTakeWork(Adapter, &Sends, &Running))
+        if (!FdportTakeWork(Adapter, &Work))
             break;
-        if (Sends != NULL)
-            FdportTransmitChain(Adapter, Sends);
+        if (Work.Sends != NULL) {
+            FDPORT_SEND_BATCH Sends = {0}; /* blocking: takes the whole chain */
+
+            (void)FdportTransmitChain(Adapter, Work.Sends, &Sends, &Work.Resume);
+        }
         if (Readable)
-            FdportReceive(Adapter, Running);
-        Starved = FdportFinishWork(Adapter);
+            FdportReceive(Adapter, Work.Running);
+        Starved = FdportFinishWork(Adapter, &Work, &Again);
     }
     return NULL;
 }
@@ -458,52 +566,132 @@ void *FdportThread(void *Context)
 /* Send and return handlers (called by NDIS on any thread)                  */
 /* ====================================================================== */
 
-/* Completes a whole chain at once with Status, on the caller's thread. */
-static VOID FdportFailSends(PFDPORT_ADAPTER Adapter, PNET_BUFFER_LIST Chain, NDIS_STATUS Status, ULONG SendFlags)
+/* The completion flags for sends completed in the context of a send with SendFlags. */
+static ULONG FdportCompleteFlagsFor(ULONG SendFlags)
 {
     ULONG CompleteFlags = 0;
 
-    for (PNET_BUFFER_LIST Nbl = Chain; Nbl != NULL; Nbl = NET_BUFFER_LIST_NEXT_NBL(Nbl))
-        NET_BUFFER_LIST_STATUS(Nbl) = Status;
     if (NDIS_TEST_SEND_AT_DISPATCH_LEVEL(SendFlags))
         NDIS_SET_SEND_COMPLETE_FLAG(CompleteFlags, NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL);
-    NdisMSendNetBufferListsComplete(Adapter->MiniportAdapterHandle, Chain, CompleteFlags);
+    return CompleteFlags;
+}
+
+/* Completes a whole chain at once with Status, on the caller's thread. */
+static VOID FdportFailSends(PFDPORT_ADAPTER Adapter, PNET_BUFFER_LIST Chain, NDIS_STATUS Status, ULONG SendFlags)
+{
+    for (PNET_BUFFER_LIST Nbl = Chain; Nbl != NULL; Nbl = NET_BUFFER_LIST_NEXT_NBL(Nbl))
+        NET_BUFFER_LIST_STATUS(Nbl) = Status;
+    NdisMSendNetBufferListsComplete(Adapter->MiniportAdapterHandle, Chain, FdportCompleteFlagsFor(SendFlags));
+}
+
+/* The last NBL of a chain. */
+static PNET_BUFFER_LIST FdportChainTail(PNET_BUFFER_LIST Chain)
+{
+    while (NET_BUFFER_LIST_NEXT_NBL(Chain) != NULL)
+        Chain = NET_BUFFER_LIST_NEXT_NBL(Chain);
+    return Chain;
 }
 
 /*
- * MiniportSendNetBufferListsEx: queues the chain for the adapter's thread
- * (one lock for the whole chain) and wakes it. While not Running the chain
- * completes at once with NDIS_STATUS_PAUSED.
+ * Puts the NBLs a send in the caller's context left (Rest, the first
+ * resuming at Resume) at the head of the queue: ahead of what others
+ * queued meanwhile, which it was sent before. Caller holds Lock.
  */
-_Use_decl_annotations_
-VOID FdportSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext, PNET_BUFFER_LIST NetBufferLists,
-                                     NDIS_PORT_NUMBER PortNumber, ULONG SendFlags)
+static VOID FdportRequeueLocked(PFDPORT_ADAPTER Adapter, PNET_BUFFER_LIST Rest, PNET_BUFFER Resume)
 {
-    PFDPORT_ADAPTER Adapter = MiniportAdapterContext;
-    PNET_BUFFER_LIST Tail = NetBufferLists;
-    BOOLEAN Kick;
+    PNET_BUFFER_LIST Tail = FdportChainTail(Rest);
 
-    (void)PortNumber;
-    if (NetBufferLists == NULL)
-        return;
-    while (NET_BUFFER_LIST_NEXT_NBL(Tail) != NULL)
-        Tail = NET_BUFFER_LIST_NEXT_NBL(Tail);
+    NET_BUFFER_LIST_NEXT_NBL(Tail) = Adapter->SendHead;
+    if (Adapter->SendHead == NULL)
+        Adapter->SendTail = Tail;
+    Adapter->SendHead = Rest;
+    Adapter->SendResume = Resume;
+}
+
+/*
+ * Transmits a chain in the caller's context, without blocking, and
+ * completes what went; queues what the descriptor would not take. The
+ * caller took the transmit right, and it is given back here; the thread is
+ * woken when sends are queued or a pause may be waiting for this one.
+ */
+static VOID FdportSendInline(PFDPORT_ADAPTER Adapter, PNET_BUFFER_LIST Chain, ULONG SendFlags)
+{
+    FDPORT_SEND_BATCH Sends = {0};
+    PNET_BUFFER Resume = NULL;
+    PNET_BUFFER_LIST Rest;
+    BOOLEAN Kick = FALSE;
+
+    Sends.DontWait = TRUE;
+    Sends.CompleteFlags = FdportCompleteFlagsFor(SendFlags);
+    Rest = FdportTransmitChain(Adapter, Chain, &Sends, &Resume);
+
+    pthread_mutex_lock(&Adapter->Lock);
+    Adapter->Transmitting = FALSE;
+    if (Rest != NULL)
+        FdportRequeueLocked(Adapter, Rest, Resume);
+    if (Adapter->SendHead != NULL || Adapter->State == FdportPausing)
+        Kick = FdportNeedKickLocked(Adapter);
+    pthread_mutex_unlock(&Adapter->Lock);
+    if (Kick)
+        FdportKick(Adapter);
+}
+
+/*
+ * Queues a chain for the thread (one lock for the whole chain), waking it
+ * unless the transmit right's holder will; completes it with
+ * NDIS_STATUS_PAUSED if the adapter stopped Running meanwhile.
+ */
+static VOID FdportQueueSends(PFDPORT_ADAPTER Adapter, PNET_BUFFER_LIST Chain, ULONG SendFlags)
+{
+    PNET_BUFFER_LIST Tail = FdportChainTail(Chain); /* outside the lock: the chain is ours */
+    BOOLEAN Kick = FALSE;
 
     pthread_mutex_lock(&Adapter->Lock);
     if (Adapter->State != FdportRunning) {
         pthread_mutex_unlock(&Adapter->Lock);
-        FdportFailSends(Adapter, NetBufferLists, NDIS_STATUS_PAUSED, SendFlags);
+        FdportFailSends(Adapter, Chain, NDIS_STATUS_PAUSED, SendFlags);
         return;
     }
     if (Adapter->SendHead == NULL)
-        Adapter->SendHead = NetBufferLists;
+        Adapter->SendHead = Chain;
     else
-        NET_BUFFER_LIST_NEXT_NBL(Adapter->SendTail) = NetBufferLists;
+        NET_BUFFER_LIST_NEXT_NBL(Adapter->SendTail) = Chain;
     Adapter->SendTail = Tail;
-    Kick = FdportNeedKickLocked(Adapter);
+    if (!Adapter->Transmitting)
+        Kick = FdportNeedKickLocked(Adapter);
     pthread_mutex_unlock(&Adapter->Lock);
     if (Kick)
         FdportKick(Adapter);
+}
+
+/*
+ * MiniportSendNetBufferListsEx: transmits and completes the chain in the
+ * caller's context when the transmit right is free and nothing is queued;
+ * otherwise queues it for the adapter's thread. While not Running the chain
+ * completes at once with NDIS_STATUS_PAUSED.
+ */
+_Use_decl_annotations_
+VOID FdportSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext, PNET_BUFFER_LIST NetBufferLists,
+                              NDIS_PORT_NUMBER PortNumber, ULONG SendFlags)
+{
+    PFDPORT_ADAPTER Adapter = MiniportAdapterContext;
+    BOOLEAN Running, Inline;
+
+    (void)PortNumber;
+    if (NetBufferLists == NULL)
+        return;
+    pthread_mutex_lock(&Adapter->Lock);
+    Running = Adapter->State == FdportRunning;
+    Inline = Running && Adapter->SendHead == NULL && !Adapter->Transmitting;
+    if (Inline)
+        Adapter->Transmitting = TRUE;
+    pthread_mutex_unlock(&Adapter->Lock);
+    if (!Running)
+        FdportFailSends(Adapter, NetBufferLists, NDIS_STATUS_PAUSED, SendFlags);
+    else if (Inline)
+        FdportSendInline(Adapter, NetBufferLists, SendFlags);
+    else
+        FdportQueueSends(Adapter, NetBufferLists, SendFlags);
 }
 
 /*

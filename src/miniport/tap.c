@@ -80,8 +80,12 @@ static ULONG TapReceive(PFDPORT_ADAPTER Adapter, PFDPORT_FRAME Frames, ULONG Cou
     return Received;
 }
 
-/* Writes each frame to the TAP descriptor. */
-static VOID TapTransmit(PFDPORT_ADAPTER Adapter, PFDPORT_FRAME Frames, ULONG Count)
+/*
+ * Writes each frame to the TAP descriptor (non-blocking, always). Without
+ * waiting, stops at the first frame the descriptor would block on (EAGAIN);
+ * else that is the frame's failure.
+ */
+static ULONG TapTransmit(PFDPORT_ADAPTER Adapter, PFDPORT_FRAME Frames, ULONG Count, BOOLEAN DontWait)
 {
     for (ULONG i = 0; i < Count; i++) {
         ssize_t Written;
@@ -89,8 +93,11 @@ static VOID TapTransmit(PFDPORT_ADAPTER Adapter, PFDPORT_FRAME Frames, ULONG Cou
         do
             Written = write(Adapter->Fd, Frames[i].Data.iov_base, Frames[i].Data.iov_len);
         while (Written < 0 && errno == EINTR);
+        if (Written < 0 && DontWait && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return i;
         Frames[i].Error = Written < 0 ? errno : 0;
     }
+    return Count;
 }
 
 static const FDPORT_BACKEND TapBackend = {

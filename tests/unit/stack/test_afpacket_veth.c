@@ -9,13 +9,17 @@
  * interface's MAC address and MTU; the packet filter's PROMISCUOUS bit
  * switches the interface's promiscuity; an adapter on lo gets every frame
  * it sends back once, as lo echoes it; initialize fails cleanly for an
- * interface that does not exist or is not Ethernet (TUN).
+ * interface that does not exist or is not Ethernet (TUN). Sends complete
+ * in the caller's context when the socket takes them; when it would block
+ * (a tbf qdisc holds the frames and the send buffer is tiny), the rest go
+ * out from the adapter's thread, in order, and a pause waits for them.
  *
  * Needs root (CAP_NET_ADMIN for the namespaces and the veth, CAP_NET_RAW
  * for the sockets): without it the test prints "SKIP: <reason>" and exits
  * with 77, which ctest reports as skipped.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_packet.h>
@@ -354,6 +358,144 @@ static void pause_and_restart_keep_the_adapter_working(void **state)
     send_across(fx.ba, fx.bb, 10, tp_length_varied); /* and A sends again */
 }
 
+static void sends_complete_before_the_send_call_returns(void **state)
+{
+    static const ULONG pieces[] = {10, 0, 50, 700};
+    PNET_BUFFER_LIST head = NULL, *link = &head;
+    ULONG seq = 0;
+
+    (void)state;
+    /* 70 one-frame NBLs, a three-frame NBL, a frame over four MDLs: more than one batch of 64 frames. */
+    for (ULONG i = 0; i < 70; i++, seq++) {
+        *link = tp_build_nbl(fx.ba, seq, tp_length_varied(seq), 1);
+        link = &NET_BUFFER_LIST_NEXT_NBL(*link);
+    }
+    *link = tp_build_nbl(fx.ba, seq, 200, 3);
+    link = &NET_BUFFER_LIST_NEXT_NBL(*link);
+    seq += 3;
+    *link = tp_build_chained_nbl(fx.ba, seq++, 700, 5, pieces, 4); /* split over three of them: bounced */
+    tp_send(fx.ba, head);
+    /* The socket took them: completed on this thread, before NdisSendNetBufferLists returned. */
+    assert_int_equal(tp_read(fx.ba, &fx.ba->completed), 72);
+    assert_int_equal(tp_read(fx.ba, &fx.ba->completed_ok), 72);
+    assert_int_equal(tp_read(fx.ba, &fx.ba->completed_on_test_thread_ok), 72);
+    assert_true(tp_wait_for(fx.bb, &fx.bb->frames, seq));
+    assert_int_equal(tp_read(fx.bb, &fx.bb->out_of_order), 0);
+}
+
+/* The adapter's send socket: the AF_PACKET socket of this process bound to the interface with protocol 0. */
+static int adapter_send_socket(const char *ifname)
+{
+    int ifindex = (int)if_nametoindex(ifname), found = -1;
+    DIR *fds = opendir("/proc/self/fd");
+    struct dirent *entry;
+
+    assert_non_null(fds);
+    while ((entry = readdir(fds)) != NULL) {
+        struct sockaddr_ll address;
+        socklen_t length = sizeof(address);
+        int fd = atoi(entry->d_name);
+
+        memset(&address, 0, sizeof(address));
+        if (entry->d_name[0] == '.' || fd == dirfd(fds) ||
+            getsockname(fd, (struct sockaddr *)&address, &length) != 0)
+            continue;
+        if (address.sll_family == AF_PACKET && address.sll_ifindex == ifindex && address.sll_protocol == 0)
+            found = fd;
+    }
+    closedir(fds);
+    return found;
+}
+
+/*
+ * Makes A's send socket block: a tbf qdisc on vA holds sent frames (still
+ * charged to the socket) and the socket's send buffer is the smallest the
+ * kernel allows. False, with a message, when tc or tbf is missing.
+ */
+static bool make_a_send_socket_block(void)
+{
+    int fd = adapter_send_socket("vA"), tiny = 1;
+
+    assert_true(fd >= 0);
+    if (system("tc qdisc replace dev vA root tbf rate 50mbit burst 2kb limit 4mb 2>/dev/null") != 0) {
+        print_message("no tc or no tbf qdisc: the blocking case is not run\n");
+        return false;
+    }
+    assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &tiny, sizeof(tiny)), 0);
+    return true;
+}
+
+/*
+ * Sends `chains` chains of 10 NBLs of 5 frames each from A; returns the
+ * frames sent. With wait_every, waits for the completions after every
+ * wait_every-th chain, so the next one starts in the caller's context.
+ */
+static ULONG send_five_frame_nbls(ULONG first_seq, ULONG chains, ULONG wait_every)
+{
+    ULONG seq = first_seq;
+
+    for (ULONG c = 1; c <= chains; c++) {
+        PNET_BUFFER_LIST head = NULL, *link = &head;
+
+        for (ULONG i = 0; i < 10; i++, seq += 5) {
+            *link = tp_build_nbl(fx.ba, seq, 300 + (seq % 7) * 150, 5);
+            link = &NET_BUFFER_LIST_NEXT_NBL(*link);
+        }
+        tp_send(fx.ba, head);
+        if (wait_every != 0 && c % wait_every == 0)
+            assert_true(tp_wait_completions(fx.ba));
+    }
+    return seq - first_seq;
+}
+
+static void frames_the_socket_would_block_on_go_out_from_the_thread_in_order(void **state)
+{
+    ULONG frames;
+
+    (void)state;
+    if (!make_a_send_socket_block())
+        return;
+    /* An NBL's frames may be split by the socket blocking: the rest must resume where it stopped. */
+    frames = send_five_frame_nbls(0, 12, 2);
+    assert_true(tp_wait_completions(fx.ba));
+    assert_true(tp_wait_for(fx.bb, &fx.bb->frames, frames));
+    assert_int_equal(system("tc qdisc del dev vA root"), 0);
+    assert_int_equal(tp_read(fx.bb, &fx.bb->out_of_order), 0);
+    assert_int_equal(tp_read(fx.ba, &fx.ba->completed_ok), 12 * 10);
+    /* Some went out from the adapter's thread: the socket would have blocked this one. */
+    assert_true(tp_read(fx.ba, &fx.ba->completed_on_test_thread_ok) < 12 * 10);
+    /* A marker (sequence 0 again): once it is in, no frame of the above came twice. */
+    pthread_mutex_lock(&fx.bb->lock);
+    fx.bb->next_seq = 0;
+    pthread_mutex_unlock(&fx.bb->lock);
+    send_across(fx.ba, fx.bb, 1, tp_length_varied);
+    assert_int_equal(tp_read(fx.bb, &fx.bb->frames), frames + 1);
+    assert_int_equal(tp_read(fx.bb, &fx.bb->out_of_order), 0);
+}
+
+static void pause_waits_for_sends_the_socket_would_block_on(void **state)
+{
+    ULONG frames;
+
+    (void)state;
+    if (!make_a_send_socket_block())
+        return;
+    frames = send_five_frame_nbls(0, 6, 0);
+    /* Pause drains: it returns once every NBL sent down came back. */
+    assert_int_equal(ndisbuf_stack_pause(fx.a), NDIS_STATUS_SUCCESS);
+    assert_int_equal(tp_read(fx.ba, &fx.ba->completed), 6 * 10);
+    assert_int_equal(tp_read(fx.ba, &fx.ba->completed_ok), 6 * 10);
+    assert_true(tp_wait_for(fx.bb, &fx.bb->frames, frames));
+    assert_int_equal(system("tc qdisc del dev vA root"), 0);
+    assert_int_equal(tp_read(fx.bb, &fx.bb->out_of_order), 0);
+    assert_int_equal(ndisbuf_stack_restart(fx.a), NDIS_STATUS_SUCCESS);
+    pthread_mutex_lock(&fx.bb->lock);
+    fx.bb->next_seq = 0;
+    pthread_mutex_unlock(&fx.bb->lock);
+    send_across(fx.ba, fx.bb, 10, tp_length_varied); /* and A sends again, from sequence 0 */
+    assert_int_equal(tp_read(fx.bb, &fx.bb->out_of_order), 0);
+}
+
 /* One of B's frames with an 802.1Q tag (TPID 0x8100, this TCI) after its MAC addresses. */
 static PNET_BUFFER_LIST tagged_nbl(tp_binding *b, ULONG seq, ULONG length, USHORT tci, UCHAR *copy)
 {
@@ -479,6 +621,9 @@ int main(void)
         VETH_TEST(adapter_reports_the_interface_address_and_mtu),
         VETH_TEST(promiscuous_filter_switches_the_interface),
         VETH_TEST(oversize_frame_completes_invalid_length),
+        VETH_TEST(sends_complete_before_the_send_call_returns),
+        VETH_TEST(frames_the_socket_would_block_on_go_out_from_the_thread_in_order),
+        VETH_TEST(pause_waits_for_sends_the_socket_would_block_on),
         VETH_TEST(vlan_tags_the_kernel_strips_come_back_in_the_frame),
         VETH_TEST(pause_and_restart_keep_the_adapter_working),
         VETH_TEST(loopback_interface_echoes_every_frame_once),
