@@ -368,9 +368,16 @@ static inline __attribute__((always_inline)) void elem_scrub_for_reuse(const str
                                                                        struct elem_header *h)
 {
     const struct elem_layout *l = &pool->layout;
-    if (pool->kind == NBUF_POOL_NBL &&
-        NDISBUF_UNLIKELY(!elem_tails_clean(pool, elem_part(h, l->nbl), l->nb ? elem_part(h, l->nb) : NULL)))
-        elem_tails_scrub(pool, h);
+    if (pool->kind == NBUF_POOL_NBL) {
+        PNET_BUFFER_LIST nbl = elem_part(h, l->nbl);
+        /*
+         * Every NBL that was sent has SourceHandle set (the stack sets it on
+         * each send): cleared with one store, not found dirty and rewritten.
+         */
+        nbl->SourceHandle = NULL;
+        if (NDISBUF_UNLIKELY(!elem_tails_clean(pool, (const char *)nbl, l->nb ? elem_part(h, l->nb) : NULL)))
+            elem_tails_scrub(pool, h);
+    }
     elem_data_mdl_restore(pool, h);
 }
 
