@@ -35,6 +35,9 @@
  *    rounds; CPU is the whole process's (every thread, user + system);
  *    overhead = ours / plain - 1, in frames/s and in CPU per frame.
  *    Skipped with a message when not root or the veth cannot be made.
+ *
+ * BENCH_STACK=loopback or BENCH_STACK=afpacket runs only that part (to
+ * profile one, e.g. under valgrind --tool=callgrind); unset, both run.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -468,8 +471,12 @@ int main(void)
         fprintf(stderr, "stack: NdisRegisterProtocolDriver failed (%s)\n", ndisbuf_last_diagnostic());
         return 1;
     }
-    loopback_bench(quick);
-    afpacket_bench(quick);
+    /* BENCH_STACK=loopback or =afpacket runs one part only (for profiling); unset, both. */
+    const char *only = getenv("BENCH_STACK");
+    if (!only || strcmp(only, "afpacket") != 0)
+        loopback_bench(quick);
+    if (!only || strcmp(only, "loopback") != 0)
+        afpacket_bench(quick);
     NdisDeregisterProtocolDriver(bp.driver);
     return 0;
 }
