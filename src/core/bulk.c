@@ -84,12 +84,13 @@ static inline __attribute__((always_inline)) void free_run_push(struct free_run 
 static inline __attribute__((always_inline)) bool free_run_take(struct free_run *run, PNET_BUFFER_LIST nbl,
                                                                 uint32_t want)
 {
-    struct elem_header *h = nbl_fast_freeable_as(nbl, DERIVED_NONE);
+    struct nbuf_pool *pool;
+    struct elem_header *h = nbl_fast_freeable_as(nbl, DERIVED_NONE, &pool);
     if (NDISBUF_UNLIKELY(!h))
         return false;
-    if (NDISBUF_UNLIKELY(h->pool != run->pool || run->n == run->room)) {
+    if (NDISBUF_UNLIKELY(pool != run->pool || run->n == run->room)) {
         free_run_push(run);
-        struct pool *engine = h->pool->engine;
+        struct pool *engine = pool->engine;
         struct magazine *m = magazine_remembered(engine);
         if (!m || NDISBUF_MAGAZINE_SIZE - m->count < want)
             m = pool_magazine_holding(engine, 0, want);
@@ -97,7 +98,7 @@ static inline __attribute__((always_inline)) bool free_run_take(struct free_run 
             run->pool = NULL;
             return false;
         }
-        *run = (struct free_run){.pool = h->pool, .m = m, .room = NDISBUF_MAGAZINE_SIZE - m->count};
+        *run = (struct free_run){.pool = pool, .m = m, .room = NDISBUF_MAGAZINE_SIZE - m->count};
     }
     __atomic_store_n(&h->state, ELEM_FREE, __ATOMIC_RELAXED);
     run->m->items[run->m->count + run->n++] = elem_start(h);

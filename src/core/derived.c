@@ -527,15 +527,16 @@ static inline __attribute__((always_inline)) bool clone_free_fast(PNET_BUFFER_LI
 {
     if (flags & ~(ULONG)NDIS_CLONE_FLAGS_USE_ORIGINAL_MDLS)
         return false;
-    struct elem_header *h = nbl_fast_freeable(nbl, flags ? DERIVED_CLONE_ORIGINAL_MDLS : DERIVED_CLONE);
-    if (!h || !h->pool->layout.nb || h->derived_nbs != 1)
+    struct nbuf_pool *pool;
+    struct elem_header *h = nbl_fast_freeable(nbl, flags ? DERIVED_CLONE_ORIGINAL_MDLS : DERIVED_CLONE, &pool);
+    if (!h || !pool->layout.nb || h->derived_nbs != 1)
         return false;
     PNET_BUFFER nb = nbl->FirstNetBuffer;
     PMDL head = *derived_chain_head(nb);
     if (head && !mdl_derived_release_single(head, nb))
         return false;
     *derived_chain_head(nb) = NULL; /* the library's own note: cleared here, so the release finds the NB clean */
-    elem_release(h->pool, h);
+    elem_release(pool, h);
     return true;
 }
 

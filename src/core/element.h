@@ -409,15 +409,32 @@ static inline __attribute__((always_inline)) void elem_release(struct nbuf_pool 
  * header is found from obj by a constant, not through the lookup, so a
  * correctly predicted check costs the fast paths no latency.
  */
-static inline struct elem_header *elem_live_nbl(const void *obj)
+static inline __attribute__((always_inline)) struct elem_header *elem_live_nbl_of(const void *obj,
+                                                                                  struct nbuf_pool **pool_out)
 {
     struct pool *engine;
     void *start = pool_element_lookup(obj, &engine);
     struct elem_header *h = (struct elem_header *)((uintptr_t)obj + ELEM_HEADER_OFFSET);
-    if (NDISBUF_UNLIKELY(!start || start != obj || h->pool->kind != NBUF_POOL_NBL ||
+    if (NDISBUF_UNLIKELY(!start || start != obj))
+        return NULL;
+    /*
+     * The pool from the engine (read-mostly, in this CPU's cache), not from
+     * the header: when another CPU allocated the NBL, the header's line is
+     * a miss, and the addresses of the NB and the tails must not wait for it.
+     */
+    struct nbuf_pool *pool = engine->user;
+    if (NDISBUF_UNLIKELY(pool->kind != NBUF_POOL_NBL || h->pool != pool ||
                          __atomic_load_n(&h->state, __ATOMIC_RELAXED) != ELEM_LIVE))
         return NULL;
+    *pool_out = pool;
     return h;
+}
+
+/* elem_live_nbl_of, when the caller needs only the header. */
+static inline __attribute__((always_inline)) struct elem_header *elem_live_nbl(const void *obj)
+{
+    struct nbuf_pool *pool;
+    return elem_live_nbl_of(obj, &pool);
 }
 
 /* The header of the element whose part at `offset` is `part`. */

@@ -109,12 +109,13 @@ static inline bool nbl_fast_allowed(const struct nbuf_pool *pool, USHORT context
  * careful path decides and reports, the NBL untouched.
  */
 static inline __attribute__((always_inline)) struct elem_header *nbl_fast_freeable_as(PNET_BUFFER_LIST nbl,
-                                                                                       uint8_t kind)
+                                                                                       uint8_t kind,
+                                                                                       struct nbuf_pool **pool_out)
 {
-    struct elem_header *h = elem_live_nbl(nbl);
+    struct nbuf_pool *pool;
+    struct elem_header *h = elem_live_nbl_of(nbl, &pool);
     if (NDISBUF_UNLIKELY(!h))
         return NULL;
-    const struct nbuf_pool *pool = h->pool;
     const struct elem_layout *l = &pool->layout;
     /* nbl_context_base for what the checks below let through: no separate block; a derived NBL has none. */
     void *context_base = !kind && l->context_size ? elem_part(h, l->context) : NULL;
@@ -128,25 +129,28 @@ static inline __attribute__((always_inline)) struct elem_header *nbl_fast_freeab
     } else if (NDISBUF_UNLIKELY(nbl->FirstNetBuffer != NULL)) {
         return NULL;
     }
+    *pool_out = pool;
     return h;
 }
 
 /* nbl_fast_freeable_as, with the verifier and fault injection off (the caller may have checked that already). */
 static inline __attribute__((always_inline)) struct elem_header *nbl_fast_freeable(PNET_BUFFER_LIST nbl,
-                                                                                    uint8_t kind)
+                                                                                    uint8_t kind,
+                                                                                    struct nbuf_pool **pool_out)
 {
     if (NDISBUF_UNLIKELY(vf_careful()))
         return NULL;
-    return nbl_fast_freeable_as(nbl, kind);
+    return nbl_fast_freeable_as(nbl, kind, pool_out);
 }
 
 /* NdisFreeNetBufferList's fast path; false (nothing done) sends the NBL the careful way. */
 static inline __attribute__((always_inline)) bool nbl_free_fast(PNET_BUFFER_LIST nbl)
 {
-    struct elem_header *h = nbl_fast_freeable(nbl, DERIVED_NONE);
+    struct nbuf_pool *pool;
+    struct elem_header *h = nbl_fast_freeable(nbl, DERIVED_NONE, &pool);
     if (NDISBUF_UNLIKELY(!h))
         return false;
-    elem_release(h->pool, h);
+    elem_release(pool, h);
     return true;
 }
 
