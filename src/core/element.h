@@ -349,8 +349,12 @@ static inline __attribute__((always_inline)) bool elem_tails_clean(const struct 
     const elem_v32 *half = (const elem_v32 *)(nbl + ELEM_LINE);
     const elem_v32 *clean = (const elem_v32 *)&pool->clean_frame_line;
     enum { FRAME = 2 * (ELEM_NBL_FRAME_LINE - 1) };
-    elem_v32 acc = half[0] | half[1] | half[2] | half[3] | (half[FRAME] ^ clean[0]) | (half[FRAME + 1] ^ clean[1]) |
-                   half[6] | half[7];
+    /* SourceHandle (the last 8 bytes of half[1]) is not looked at: the caller clears it after the loads. */
+    _Static_assert(offsetof(NET_BUFFER_LIST, SourceHandle) == ELEM_LINE + 2 * 32 - sizeof(PVOID),
+                   "SourceHandle is the last word of the NBL's bytes 96..127");
+    const elem_v32 but_source_handle = {-1, -1, -1, 0};
+    elem_v32 acc = half[0] | (half[1] & but_source_handle) | half[2] | half[3] | (half[FRAME] ^ clean[0]) |
+                   (half[FRAME + 1] ^ clean[1]) | half[6] | half[7];
     elem_v16 rest = elem_or_48((elem_v16){0, 0}, nbl + 5 * ELEM_LINE);
     if (nb) {
         acc |= *(const elem_v32 *)(nb + ELEM_LINE) | *(const elem_v32 *)(nb + ELEM_LINE + 32);
@@ -372,11 +376,13 @@ static inline __attribute__((always_inline)) void elem_scrub_for_reuse(const str
         PNET_BUFFER_LIST nbl = elem_part(h, l->nbl);
         /*
          * Every NBL that was sent has SourceHandle set (the stack sets it on
-         * each send): cleared with one store, not found dirty and rewritten.
+         * each send): the check passes over it and it is cleared with one
+         * store, after the check's loads (a store just before a wider load
+         * of the same bytes would make the load wait for it).
          */
-        nbl->SourceHandle = NULL;
         if (NDISBUF_UNLIKELY(!elem_tails_clean(pool, (const char *)nbl, l->nb ? elem_part(h, l->nb) : NULL)))
             elem_tails_scrub(pool, h);
+        nbl->SourceHandle = NULL;
     }
     elem_data_mdl_restore(pool, h);
 }
