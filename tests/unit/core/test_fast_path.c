@@ -282,6 +282,38 @@ static void a_derived_nbl_of_more_than_65535_nbs_is_refused_and_nothing_leaks(vo
     NdisFreeNetBufferListPool(pool);
 }
 
+static void a_freed_nbl_with_only_its_source_handle_set_comes_back_without_it(void **state)
+{
+    (void)state;
+    /* The free passes over SourceHandle in its clean check and clears it itself: single, bulk and chain frees. */
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 128);
+    for (int way = 0; way < 3; way++) {
+        PNET_BUFFER_LIST nbls[4];
+        assert_int_equal(ndisbuf_nbl_alloc_bulk(pool, 0, 0, nbls, 4), NDIS_STATUS_SUCCESS);
+        for (ULONG i = 0; i < 4; i++)
+            nbls[i]->SourceHandle = (NDIS_HANDLE)(ULONG_PTR)(0x1000 + i);
+        if (way == 0)
+            for (ULONG i = 0; i < 4; i++)
+                NdisFreeNetBufferList(nbls[i]);
+        else if (way == 1)
+            assert_int_equal(ndisbuf_nbl_free_bulk(nbls, 4), 4);
+        else
+            assert_int_equal(ndisbuf_nbl_free_chain(nbls[0]), 4);
+        PNET_BUFFER_LIST again[4];
+        assert_int_equal(ndisbuf_nbl_alloc_bulk(pool, 0, 0, again, 4), NDIS_STATUS_SUCCESS);
+        for (ULONG i = 0; i < 4; i++) {
+            bool reused = false;
+            for (ULONG j = 0; j < 4; j++)
+                reused |= again[i] == nbls[j];
+            assert_true(reused); /* the same elements come back (LIFO) */
+            assert_null(again[i]->SourceHandle);
+        }
+        assert_int_equal(ndisbuf_nbl_free_bulk(again, 4), 4);
+    }
+    harness_expect_no_report();
+    NdisFreeNetBufferListPool(pool);
+}
+
 /* --------------------------------------------------------------- bulk */
 
 static void alloc_bulk_links_the_nbls_in_array_order_each_fresh(void **state)
@@ -536,6 +568,7 @@ int main(void)
         T(pool_data_backfill_refuses_pools_without_data_and_too_much),
         T(nbl_and_nb_element_takes_the_544_bytes_windows_does),
         T(a_derived_nbl_of_more_than_65535_nbs_is_refused_and_nothing_leaks),
+        T(a_freed_nbl_with_only_its_source_handle_set_comes_back_without_it),
         T(alloc_bulk_links_the_nbls_in_array_order_each_fresh),
         T(alloc_bulk_is_all_or_nothing_when_an_allocation_fails),
         T(alloc_bulk_refuses_bad_arguments_and_touches_nothing),
