@@ -300,8 +300,9 @@ static inline __attribute__((always_inline)) void elem_data_mdl_restore(const st
  * Clean on free. An NBL pool element keeps, while free, every byte of its
  * NBL and NB past their first cache line as a fresh NBL has it: zero, but
  * for the protocol id in the NetBufferListFrameType slot. An allocation
- * then writes only the first line of each (NBL: Next .. NdisReserved; NB:
- * the data description and NdisPoolHandle) instead of 544 bytes, and a
+ * then writes only the first line of each (NBL: Next .. NdisPoolHandle and
+ * the header after them; NB: the data description and NdisPoolHandle)
+ * instead of 544 bytes, and a
  * free reads the rest (reads are cheaper than writes and leave a line
  * shared instead of pulling it to the writer's core) and rewrites it only
  * when some byte differs. Every way an element goes back to its pool

@@ -70,7 +70,7 @@ extern __thread struct thread_cache *thread_cache __attribute__((tls_model("init
 
 /*
  * The magazines this thread used last, remembered with the pool epoch they
- * were found in, in a few entries chosen by the pool's address. A free
+ * were found in, in a few entries (a pool's is its hot_slot, given round-robin). A free
  * must find the magazine from the element it is given; the table lookup
  * (pool id, generation, entry) would put four dependent loads between one
  * allocation and the next. Checking a remembered pool is only a predicted
@@ -151,23 +151,6 @@ static inline void *pool_alloc_cached(struct pool *pool)
         return NULL;
     counter_bump(&m->allocs);
     return m->items[--m->count];
-}
-
-/*
- * n elements from this thread's magazine into out (the most recently freed
- * first), or false with nothing taken when it holds fewer than n.
- */
-static inline bool pool_alloc_cached_many(struct pool *pool, void **out, uint32_t n)
-{
-    struct magazine *m = magazine_remembered(pool);
-    if (NDISBUF_UNLIKELY(!m || m->count < n))
-        return false;
-    uint32_t top = m->count;
-    for (uint32_t i = 0; i < n; i++)
-        out[i] = m->items[top - 1 - i];
-    m->count = top - n;
-    __atomic_store_n(&m->allocs, __atomic_load_n(&m->allocs, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
-    return true;
 }
 
 /* Puts an element in this thread's magazine; false (nothing done): call pool_free. */
