@@ -101,12 +101,13 @@ static inline bool nbl_fast_allowed(const struct nbuf_pool *pool, USHORT context
 
 /*
  * Whether a free call may take its fast path for nbl, which it frees as
- * derived `kind` (DERIVED_NONE for NdisFreeNetBufferList), the verifier
- * and fault injection being off: a live NBL of an NBL pool, of that kind, without a
+ * derived `kind` (DERIVED_NONE for NdisFreeNetBufferList), the caller
+ * having checked vf_careful: a live NBL of an NBL pool, of that kind, without a
  * separate context block, still naming its pool, carrying exactly its own
  * NB with no retreat MDLs (or, in a pool without NBs, none), its
- * allocation-time context and no children. Its header, or NULL: then the
- * careful path decides and reports, the NBL untouched.
+ * allocation-time context and no children. Its header (and its pool in
+ * *pool_out), or NULL: then the careful path decides and reports, the NBL
+ * untouched.
  */
 static inline __attribute__((always_inline)) struct elem_header *nbl_fast_freeable_as(PNET_BUFFER_LIST nbl,
                                                                                        uint8_t kind,
@@ -133,7 +134,7 @@ static inline __attribute__((always_inline)) struct elem_header *nbl_fast_freeab
     return h;
 }
 
-/* nbl_fast_freeable_as, with the verifier and fault injection off (the caller may have checked that already). */
+/* nbl_fast_freeable_as, after checking that the verifier and fault injection are off (vf_careful). */
 static inline __attribute__((always_inline)) struct elem_header *nbl_fast_freeable(PNET_BUFFER_LIST nbl,
                                                                                     uint8_t kind,
                                                                                     struct nbuf_pool **pool_out)
