@@ -7,7 +7,7 @@
 #   make test            build and run the unit tests (build/)
 #   make test-asan       the same under ASan+UBSan (build-asan/)
 #   make test-tsan       the same under TSan (build-tsan/)
-#   make test-verifier   the unit tests again with NBL tracking on (NDISBUF_VERIFIER=1)
+#   make test-verifier   the unit tests again at each verifier level (NDISBUF_VERIFIER=1..4)
 #   make bench           every benchmark, one summary table (BENCH_QUICK=1: brief)
 #   make install PREFIX=/usr/local
 #   make consumer-check  install into build/stage, build tests/consumer against it
@@ -88,8 +88,15 @@ test-tsan: deps
 	$(call ctest,$(TSAN_BUILD))
 
 # Every test again with the verifier tracking each NBL: a false report fails it.
+# Level 1 tracks who holds each NBL, 2 adds leak scans, poison and the
+# quarantine, 3 each NBL's history, 4 call stacks (docs/verifier.md): each
+# level runs the whole suite.
+VERIFIER_LEVELS ?= 1 2 3 4
 test-verifier: build
-	NDISBUF_VERIFIER=1 $(call ctest,$(BUILD))
+	for level in $(VERIFIER_LEVELS); do \
+	    echo "== NDISBUF_VERIFIER=$$level"; \
+	    NDISBUF_VERIFIER=$$level $(call ctest,$(BUILD)); \
+	done
 
 # DPDK is optional: install it when we can, carry on without it otherwise.
 # bench/run.sh runs them all (callgrind counts too when valgrind is there),
