@@ -165,6 +165,11 @@ void elem_give_back(struct elem_header *header)
         pool_free(pool->engine, elem_start(header));
 }
 
+NDISBUF_HOT_PATH void elem_release_slow(struct nbuf_pool *pool, struct elem_header *header)
+{
+    elem_release(pool, header);
+}
+
 void elem_release_quarantined(struct elem_header *header)
 {
     struct nbuf_pool *pool = header->pool;

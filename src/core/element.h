@@ -266,9 +266,10 @@ static inline void elem_mark_live(struct nbuf_pool *pool, struct elem_header *he
 /* A live element from this thread's magazine, or NULL: then call elem_take. */
 static inline struct elem_header *elem_take_cached(struct nbuf_pool *pool, void *alloc_site)
 {
-    struct elem_header *header = elem_at_or_null(pool_alloc_cached(pool->engine));
-    if (NDISBUF_UNLIKELY(!header))
+    void *start;
+    if (NDISBUF_UNLIKELY(!pool_pop_cached(pool->engine, &start)))
         return NULL;
+    struct elem_header *header = elem_at(start);
     elem_mark_live(pool, header, alloc_site);
     return header;
 }
@@ -281,18 +282,28 @@ static inline struct elem_header *elem_take_cached(struct nbuf_pool *pool, void 
  * write may have hit either).
  */
 void elem_data_mdl_rebuild(const struct nbuf_pool *pool, struct elem_header *h);
-static inline __attribute__((always_inline)) void elem_data_mdl_restore(const struct nbuf_pool *pool,
-                                                                        struct elem_header *h)
+/*
+ * Whether the data MDL is as built (true for pools without data). The
+ * element keeps a copy of its MDL as built: one compare of 48 bytes
+ * instead of eight fields.
+ */
+static inline __attribute__((always_inline)) bool elem_data_mdl_intact(const struct elem_layout *l,
+                                                                       struct elem_header *h)
 {
-    const struct elem_layout *l = &pool->layout;
     if (!l->data_size)
-        return;
-    /* The element keeps a copy of its MDL as built: one compare of 48 bytes instead of eight fields. */
+        return true;
     _Static_assert(sizeof(MDL) == 3 * sizeof(elem_v16), "an MDL is three 16-byte pieces");
     const elem_v16 *mdl = elem_part(h, l->mdl);
     const elem_v16 *built = elem_part(h, l->mdl_template);
     elem_v16 differ = (mdl[0] ^ built[0]) | (mdl[1] ^ built[1]) | (mdl[2] ^ built[2]);
-    if (NDISBUF_UNLIKELY((differ[0] | differ[1]) != 0))
+    return (differ[0] | differ[1]) == 0;
+}
+
+static inline __attribute__((always_inline)) void elem_data_mdl_restore(const struct nbuf_pool *pool,
+                                                                        struct elem_header *h)
+{
+    const struct elem_layout *l = &pool->layout;
+    if (NDISBUF_UNLIKELY(!elem_data_mdl_intact(l, h)))
         elem_data_mdl_rebuild(pool, h);
 }
 
@@ -409,6 +420,32 @@ static inline __attribute__((always_inline)) void elem_release(struct nbuf_pool 
         pool_free(pool->engine, elem_start(header));
 }
 
+/* elem_release out of line (element.c): for the free paths' rarer cases, as a tail call. */
+void elem_release_slow(struct nbuf_pool *pool, struct elem_header *header);
+
+/*
+ * elem_release for an element of an NBL pool whose NBL is clean: the
+ * common case, with nothing but the checks' loads, two stores and the push.
+ * Anything else (a dirty NBL or NB, a data MDL changed, a full magazine)
+ * leaves by a tail call, so the free calls built on this need no stack
+ * frame. The NBL is at the element's start in an NBL pool (layout.c).
+ */
+static inline __attribute__((always_inline)) void nbl_elem_release(struct nbuf_pool *pool, struct elem_header *header)
+{
+    const struct elem_layout *l = &pool->layout;
+    char *nbl = elem_start(header);
+    if (NDISBUF_UNLIKELY(!elem_tails_clean(pool, nbl, l->nb ? elem_part(header, l->nb) : NULL) ||
+                         !elem_data_mdl_intact(l, header))) {
+        elem_release_slow(pool, header);
+        return;
+    }
+    __atomic_store_n(&header->state, ELEM_FREE, __ATOMIC_RELAXED);
+    ((PNET_BUFFER_LIST)nbl)->SourceHandle = NULL; /* after the check's loads (elem_scrub_for_reuse says why) */
+    elem_poison(pool, header);
+    if (NDISBUF_UNLIKELY(!pool_free_cached(pool->engine, nbl)))
+        pool_free(pool->engine, nbl);
+}
+
 /*
  * The header of a live NBL of an NBL pool, or NULL for anything else (the
  * caller's careful path then names it). Never dereferences obj before the
@@ -416,13 +453,48 @@ static inline __attribute__((always_inline)) void elem_release(struct nbuf_pool 
  * header is found from obj by a constant, not through the lookup, so a
  * correctly predicted check costs the fast paths no latency.
  */
+/*
+ * The header's state, flags and derived kind as one word (derived_nbs, the
+ * top 16 bits, masked off), and what it holds for a live element with no
+ * flags, derived as `kind`: one compare for three checks.
+ */
+_Static_assert(offsetof(struct elem_header, flags) == 4 && offsetof(struct elem_header, derived) == 5 &&
+                   offsetof(struct elem_header, derived_nbs) == 6 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+               "state, flags, derived and derived_nbs make the header's first word");
+#define ELEM_WORD_MASK 0x0000FFFFFFFFFFFFull
+#define ELEM_WORD_LIVE_AS(kind) ((uint64_t)ELEM_LIVE | (uint64_t)(kind) << 40)
+static inline uint64_t elem_header_word(const struct elem_header *header)
+{
+    uint64_t word;
+    memcpy(&word, header, sizeof(word));
+    return word & ELEM_WORD_MASK;
+}
+
+/*
+ * elem_live_nbl_of, and the NBL without flags (no separate context block)
+ * and derived as `kind` (DERIVED_NONE: a plain NBL).
+ */
+static inline __attribute__((always_inline)) struct elem_header *elem_live_nbl_as(const void *obj, uint8_t kind,
+                                                                                  struct nbuf_pool **pool_out)
+{
+    struct pool *engine = pool_of_element_start(obj);
+    struct elem_header *h = (struct elem_header *)((uintptr_t)obj + ELEM_HEADER_OFFSET);
+    if (NDISBUF_UNLIKELY(!engine))
+        return NULL;
+    struct nbuf_pool *pool = engine->user; /* elem_live_nbl_of says why not h->pool */
+    if (NDISBUF_UNLIKELY(pool->kind != NBUF_POOL_NBL || h->pool != pool ||
+                         elem_header_word(h) != ELEM_WORD_LIVE_AS(kind)))
+        return NULL;
+    *pool_out = pool;
+    return h;
+}
+
 static inline __attribute__((always_inline)) struct elem_header *elem_live_nbl_of(const void *obj,
                                                                                   struct nbuf_pool **pool_out)
 {
-    struct pool *engine;
-    void *start = pool_element_lookup(obj, &engine);
+    struct pool *engine = pool_of_element_start(obj);
     struct elem_header *h = (struct elem_header *)((uintptr_t)obj + ELEM_HEADER_OFFSET);
-    if (NDISBUF_UNLIKELY(!start || start != obj))
+    if (NDISBUF_UNLIKELY(!engine))
         return NULL;
     /*
      * The pool from the engine (read-mostly, in this CPU's cache), not from

@@ -239,11 +239,20 @@ const char *nbl_free_call_name(uint8_t kind)
     return "NdisFreeNetBufferList";
 }
 
+/*
+ * The fast path: a plain NBL that nbl_fast_freeable lets through, and clean
+ * (nbl_elem_release). Every other way out is a tail call, so the common
+ * case runs without a stack frame.
+ */
 NDISBUF_HOT_PATH VOID NdisFreeNetBufferList(PNET_BUFFER_LIST NetBufferList)
 {
-    if (NDISBUF_LIKELY(nbl_free_fast(NetBufferList)))
+    struct nbuf_pool *pool;
+    struct elem_header *h = nbl_fast_freeable(NetBufferList, DERIVED_NONE, &pool);
+    if (NDISBUF_UNLIKELY(!h)) {
+        nbl_free_one(NetBufferList);
         return;
-    nbl_free_one(NetBufferList);
+    }
+    nbl_elem_release(pool, h);
 }
 
 bool nbl_free_one(PNET_BUFFER_LIST NetBufferList)

@@ -114,14 +114,13 @@ static inline __attribute__((always_inline)) struct elem_header *nbl_fast_freeab
                                                                                        struct nbuf_pool **pool_out)
 {
     struct nbuf_pool *pool;
-    struct elem_header *h = elem_live_nbl_of(nbl, &pool);
+    struct elem_header *h = elem_live_nbl_as(nbl, kind, &pool);
     if (NDISBUF_UNLIKELY(!h))
         return NULL;
     const struct elem_layout *l = &pool->layout;
-    /* nbl_context_base for what the checks below let through: no separate block; a derived NBL has none. */
+    /* nbl_context_base for what the checks let through: no separate block; a derived NBL has none. */
     void *context_base = !kind && l->context_size ? elem_part(h, l->context) : NULL;
-    if (NDISBUF_UNLIKELY(nbl->NdisPoolHandle != pool || h->derived != kind || h->flags != 0 ||
-                         nbl->Context != context_base || nbl->ChildRefCount != 0))
+    if (NDISBUF_UNLIKELY(nbl->NdisPoolHandle != pool || nbl->Context != context_base || nbl->ChildRefCount != 0))
         return NULL;
     if (l->nb) {
         PNET_BUFFER nb = elem_part(h, l->nb);
@@ -144,15 +143,5 @@ static inline __attribute__((always_inline)) struct elem_header *nbl_fast_freeab
     return nbl_fast_freeable_as(nbl, kind, pool_out);
 }
 
-/* NdisFreeNetBufferList's fast path; false (nothing done) sends the NBL the careful way. */
-static inline __attribute__((always_inline)) bool nbl_free_fast(PNET_BUFFER_LIST nbl)
-{
-    struct nbuf_pool *pool;
-    struct elem_header *h = nbl_fast_freeable(nbl, DERIVED_NONE, &pool);
-    if (NDISBUF_UNLIKELY(!h))
-        return false;
-    elem_release(pool, h);
-    return true;
-}
 
 #endif /* NDISBUF_CORE_NBL_FAST_H */

@@ -62,8 +62,9 @@ static int arena_reserve_locked(void)
         }
         arena_slots = slots;
         lsan_root_region(p, bytes);
-        __atomic_store_n(&arena_bytes, bytes, __ATOMIC_RELAXED);
-        __atomic_store_n(&arena_base, (char *)p, __ATOMIC_RELEASE);
+        /* arena_bytes last: until it is published, every address is outside a 0-byte arena (arena_owner). */
+        __atomic_store_n(&arena_base, (char *)p, __ATOMIC_RELAXED);
+        __atomic_store_n(&arena_bytes, bytes, __ATOMIC_RELEASE);
         return 0;
     }
     return -1;

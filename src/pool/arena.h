@@ -30,7 +30,7 @@ long arena_claim_locked(uint32_t nslots, struct pool *owner, char **base);
 size_t arena_size_locked(void);
 /* Gives the slots back and drops their memory. Call with arena_lock held. */
 void arena_release_locked(uint32_t first, uint32_t nslots);
-/* Published once the arena is reserved (release/acquire); read by arena_owner. */
+/* Published once the arena is reserved (arena_bytes last, release/acquire; 0 before); read by arena_owner. */
 extern char *arena_base NDISBUF_INTERNAL;
 extern size_t arena_bytes NDISBUF_INTERNAL;
 extern struct pool *_Atomic *arena_slot_owner NDISBUF_INTERNAL;
@@ -38,9 +38,9 @@ extern struct pool *_Atomic *arena_slot_owner NDISBUF_INTERNAL;
 /* The pool owning the slot that holds addr, or NULL. Lock-free, never dereferences addr. */
 static inline struct pool *arena_owner(const void *addr)
 {
-    char *base = __atomic_load_n(&arena_base, __ATOMIC_ACQUIRE);
-    uintptr_t off = (uintptr_t)addr - (uintptr_t)base;
-    if (NDISBUF_UNLIKELY(!base || off >= __atomic_load_n(&arena_bytes, __ATOMIC_RELAXED)))
+    size_t bytes = __atomic_load_n(&arena_bytes, __ATOMIC_ACQUIRE); /* 0 (nothing inside) until reserved */
+    uintptr_t off = (uintptr_t)addr - (uintptr_t)__atomic_load_n(&arena_base, __ATOMIC_RELAXED);
+    if (NDISBUF_UNLIKELY(off >= bytes))
         return NULL;
     return atomic_load_explicit(&arena_slot_owner[off >> NDISBUF_SLOT_SHIFT], memory_order_acquire);
 }

@@ -69,22 +69,22 @@ struct thread_cache {
 extern __thread struct thread_cache *thread_cache __attribute__((tls_model("initial-exec"))) NDISBUF_INTERNAL;
 
 /*
- * The magazines this thread used last, remembered with the pool epoch they
- * were found in, in a few entries (a pool's is its hot_slot, given round-robin). A free
- * must find the magazine from the element it is given; the table lookup
- * (pool id, generation, entry) would put four dependent loads between one
- * allocation and the next. Checking a remembered pool is only a predicted
- * branch, so the CPU goes on with the remembered magazine at once. Several
- * entries, because one call often touches several pools (a clone: an NBL
- * pool and the MDL pool). pool_epoch changes whenever a pool is destroyed,
- * which forgets every thread's entries (a destroyed pool's memory may be a
- * new pool's).
+ * The magazines this thread used last, remembered with their pool's
+ * generation, in a few entries (a pool's is its hot_slot, given
+ * round-robin). A free must find the magazine from the element it is
+ * given; the table lookup (pool id, generation, entry) would put four
+ * dependent loads between one allocation and the next. Checking a
+ * remembered entry is one compare, a predicted branch, so the CPU goes on
+ * with the remembered magazine at once. Several entries, because one call
+ * often touches several pools (a clone: an NBL pool and the MDL pool).
+ * Generations are never reused, so an entry left by a destroyed pool
+ * matches no live pool, even one made at the same address; an empty
+ * entry's generation, 0, matches none either.
  */
 #define MAGAZINE_HOT_ENTRIES 8
 struct magazine_hot {
-    const struct pool *pool;
-    struct magazine *magazine;
-    uint64_t epoch;
+    uint64_t generation;
+    struct magazine *magazine; /* never NULL in an entry that matches */
 };
 extern __thread struct magazine_hot magazine_hot[MAGAZINE_HOT_ENTRIES] __attribute__((tls_model("initial-exec"))) NDISBUF_INTERNAL;
 
@@ -98,7 +98,6 @@ static inline struct magazine_hot *magazine_hot_entry(const struct pool *pool)
 {
     return &magazine_hot[pool->hot_slot];
 }
-extern uint64_t pool_epoch NDISBUF_INTERNAL;
 
 /* One more on a single-writer counter that other threads may read (a plain load and store). */
 static inline void counter_bump(uint64_t *counter)
@@ -125,7 +124,7 @@ struct magazine *magazine_remember(const struct pool *pool);
 static inline struct magazine *magazine_recent(const struct pool *pool)
 {
     const struct magazine_hot *hot = magazine_hot_entry(pool);
-    if (NDISBUF_LIKELY(hot->pool == pool && hot->epoch == __atomic_load_n(&pool_epoch, __ATOMIC_RELAXED)))
+    if (NDISBUF_LIKELY(hot->generation == pool->generation))
         return hot->magazine;
     return magazine_remember(pool);
 }
@@ -138,26 +137,43 @@ static inline struct magazine *magazine_recent(const struct pool *pool)
 static inline struct magazine *magazine_remembered(const struct pool *pool)
 {
     const struct magazine_hot *hot = magazine_hot_entry(pool);
-    if (NDISBUF_LIKELY(hot->pool == pool && hot->epoch == __atomic_load_n(&pool_epoch, __ATOMIC_RELAXED)))
+    if (NDISBUF_LIKELY(hot->generation == pool->generation))
         return hot->magazine;
     return NULL;
 }
 
-/* An element from this thread's remembered magazine, or NULL: then call pool_alloc. */
+/*
+ * Pops an element from this thread's remembered magazine into *element;
+ * false (nothing done) when there is none there: then call pool_alloc.
+ */
+static inline bool pool_pop_cached(struct pool *pool, void **element)
+{
+    const struct magazine_hot *hot = magazine_hot_entry(pool);
+    if (NDISBUF_UNLIKELY(hot->generation != pool->generation))
+        return false;
+    struct magazine *m = hot->magazine;
+    if (NDISBUF_UNLIKELY(m->count == 0))
+        return false;
+    counter_bump(&m->allocs);
+    *element = m->items[--m->count];
+    return true;
+}
+
+/* pool_pop_cached's element, or NULL: then call pool_alloc. */
 static inline void *pool_alloc_cached(struct pool *pool)
 {
-    struct magazine *m = magazine_remembered(pool);
-    if (NDISBUF_UNLIKELY(!m || m->count == 0))
-        return NULL;
-    counter_bump(&m->allocs);
-    return m->items[--m->count];
+    void *element;
+    return pool_pop_cached(pool, &element) ? element : NULL;
 }
 
 /* Puts an element in this thread's magazine; false (nothing done): call pool_free. */
 static inline bool pool_free_cached(struct pool *pool, void *element)
 {
-    struct magazine *m = magazine_remembered(pool);
-    if (NDISBUF_UNLIKELY(!m || m->count == NDISBUF_MAGAZINE_SIZE))
+    const struct magazine_hot *hot = magazine_hot_entry(pool);
+    if (NDISBUF_UNLIKELY(hot->generation != pool->generation))
+        return false;
+    struct magazine *m = hot->magazine;
+    if (NDISBUF_UNLIKELY(m->count == NDISBUF_MAGAZINE_SIZE))
         return false;
     counter_bump(&m->frees);
     m->items[m->count++] = element;
@@ -183,6 +199,23 @@ static inline void *pool_element_lookup(const void *addr, struct pool **owner)
         return NULL;
     *owner = pool;
     return pool->base + index * pool->stride;
+}
+
+/*
+ * The live pool in which addr is the start of an element laid out so far,
+ * or NULL (addr anywhere else, NULL included). Never dereferences addr.
+ */
+static inline struct pool *pool_of_element_start(const void *addr)
+{
+    struct pool *pool = arena_owner(addr);
+    if (NDISBUF_UNLIKELY(!pool))
+        return NULL;
+    uintptr_t rel = (uintptr_t)addr - (uintptr_t)pool->base;
+    uint64_t index = (uint64_t)(((unsigned __int128)rel * pool->reciprocal) >> 64);
+    if (NDISBUF_UNLIKELY(index >= __atomic_load_n(&pool->capacity, __ATOMIC_ACQUIRE) ||
+                         index * pool->stride != rel))
+        return NULL;
+    return pool;
 }
 
 #endif /* NDISBUF_POOL_MAGAZINE_H */

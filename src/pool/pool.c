@@ -28,7 +28,6 @@
 
 __thread struct thread_cache *thread_cache __attribute__((tls_model("initial-exec")));
 __thread struct magazine_hot magazine_hot[MAGAZINE_HOT_ENTRIES] __attribute__((tls_model("initial-exec")));
-uint64_t pool_epoch = 1; /* written under arena_lock, read relaxed */
 static uint64_t next_generation = 1; /* under arena_lock */
 static pthread_key_t thread_key;
 static pthread_once_t thread_key_once = PTHREAD_ONCE_INIT;
@@ -140,7 +139,6 @@ struct pool *pool_create(const struct pool_config *config)
 void pool_destroy(struct pool *pool)
 {
     pthread_mutex_lock(&arena_lock);
-    __atomic_store_n(&pool_epoch, pool_epoch + 1, __ATOMIC_RELAXED);
     pthread_mutex_lock(&pool->lock);
     struct magazine *m = pool->magazines;
     while (m) {
@@ -214,10 +212,9 @@ static inline struct magazine *magazine_of(struct pool *pool)
 
 struct magazine *magazine_remember(const struct pool *pool)
 {
-    uint64_t epoch = __atomic_load_n(&pool_epoch, __ATOMIC_RELAXED);
     struct magazine *m = magazine_cached(pool);
     if (m)
-        *magazine_hot_entry(pool) = (struct magazine_hot){.pool = pool, .magazine = m, .epoch = epoch};
+        *magazine_hot_entry(pool) = (struct magazine_hot){.generation = pool->generation, .magazine = m};
     return m;
 }
 
