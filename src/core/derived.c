@@ -290,11 +290,12 @@ static inline __attribute__((always_inline)) PNET_BUFFER_LIST clone_fast(PNET_BU
         return NULL;
     }
     PNET_BUFFER_LIST nbl = nbl_setup_fitting(pool, h, 0, 0);
-    h->derived = flags ? DERIVED_CLONE_ORIGINAL_MDLS : DERIVED_CLONE;
+    /* Derived, with one NB: the header's first word whole (elem_header says why one store). */
+    __atomic_store_n(&h->word, ELEM_WORD_LIVE_AS(flags ? DERIVED_CLONE_ORIGINAL_MDLS : DERIVED_CLONE) | 1ull << 48,
+                     __ATOMIC_RELAXED);
     h->derived_delta = 0;
     nbl->Context = NULL; /* a child has no context, whatever its pool gives */
     nbl->ParentNetBufferList = parent;
-    h->derived_nbs = 1;
     PNET_BUFFER nb = nbl->FirstNetBuffer;
     if (flags) {
         nb->MdlChain = nb->CurrentMdl = src->CurrentMdl;

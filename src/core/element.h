@@ -66,10 +66,20 @@ typedef long long elem_v32 __attribute__((vector_size(32), aligned(16), may_alia
 typedef long long elem_v64 __attribute__((vector_size(64), aligned(16), may_alias));
 
 struct elem_header {
-    uint32_t state;              /* enum elem_state: the level-0 cookie */
-    uint8_t flags;               /* enum elem_flag */
-    uint8_t derived;             /* enum derive_kind */
-    uint16_t derived_nbs;        /* derived NBLs: how many NBs the library gave it */
+    union {
+        struct {
+            uint32_t state;       /* enum elem_state: the level-0 cookie */
+            uint8_t flags;        /* enum elem_flag */
+            uint8_t derived;      /* enum derive_kind */
+            uint16_t derived_nbs; /* derived NBLs: how many NBs the library gave it */
+        };
+        /*
+         * The four as one: written whole at allocation, so the free's one
+         * load of it (elem_header_word) is served from that store (a load
+         * spanning two smaller stores in flight would wait for both).
+         */
+        uint64_t word;
+    };
     uint32_t generation;         /* bumped at every allocation */
     uint32_t derived_delta;      /* derived NBLs: the DataOffsetDelta they were made with */
     struct nbuf_pool *pool;      /* the NDIS pool that owns the element */
@@ -241,17 +251,28 @@ static inline PNET_BUFFER_LIST_CONTEXT nbl_context_base(struct elem_header *head
 }
 
 /*
+ * The header's state, flags and derived kind as one word (derived_nbs, the
+ * top 16 bits, masked off), and what it holds for a live element with no
+ * flags, derived as `kind`: one compare for three checks.
+ */
+_Static_assert(offsetof(struct elem_header, flags) == 4 && offsetof(struct elem_header, derived) == 5 &&
+                   offsetof(struct elem_header, derived_nbs) == 6 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+               "state, flags, derived and derived_nbs make the header's first word");
+#define ELEM_WORD_MASK 0x0000FFFFFFFFFFFFull
+_Static_assert(offsetof(struct elem_header, derived_nbs) * 8 == 48, "derived_nbs is the word's top 16 bits");
+#define ELEM_WORD_LIVE_AS(kind) ((uint64_t)ELEM_LIVE | (uint64_t)(kind) << 40)
+/*
  * Marks a just-taken element live for pool: the one place that decides what
  * an element's header says at allocation.
  */
 static inline void elem_mark_live(struct nbuf_pool *pool, struct elem_header *header, void *alloc_site)
 {
     NDISBUF_UNPOISON(header + 1, pool->body_bytes);
-    /* Relaxed stores (plain moves): the verifier's leak scans read these from other threads. */
-    __atomic_store_n(&header->state, ELEM_LIVE, __ATOMIC_RELAXED);
-    header->flags = 0;
-    header->derived = DERIVED_NONE;
-    header->derived_nbs = 0;
+    /*
+     * Relaxed stores (plain moves): the verifier's leak scans read these
+     * from other threads. State LIVE, no flags, not derived, in one store.
+     */
+    __atomic_store_n(&header->word, (uint64_t)ELEM_WORD_LIVE_AS(DERIVED_NONE), __ATOMIC_RELAXED);
     __atomic_store_n(&header->generation, header->generation + 1, __ATOMIC_RELAXED);
     if (pool->kind == NBUF_POOL_NBL) {
         NDISBUF_UNPOISON(elem_start(header), ELEM_HEADER_OFFSET);
@@ -376,6 +397,20 @@ static inline __attribute__((always_inline)) bool elem_tails_clean(const struct 
     return (r[0] | r[1]) == 0;
 }
 
+/*
+ * Every NBL that was sent has SourceHandle set (the stack sets it on each
+ * send): elem_tails_clean passes over it and it is cleared here, after the
+ * check's loads, and only when set. A load wider than a store still in
+ * flight to the same bytes waits for that store to reach the cache: a
+ * store just before the check would stall every free, and an unconditional
+ * one can stall the next free of the same element in a tight loop.
+ */
+static inline __attribute__((always_inline)) void nbl_source_handle_clear(PNET_BUFFER_LIST nbl)
+{
+    if (nbl->SourceHandle)
+        nbl->SourceHandle = NULL;
+}
+
 /* Puts a dirty element's NBL and NB tails back (elem_tails_clean said no): rare, not inline. */
 void elem_tails_scrub(const struct nbuf_pool *pool, struct elem_header *h);
 
@@ -386,15 +421,9 @@ static inline __attribute__((always_inline)) void elem_scrub_for_reuse(const str
     const struct elem_layout *l = &pool->layout;
     if (pool->kind == NBUF_POOL_NBL) {
         PNET_BUFFER_LIST nbl = elem_part(h, l->nbl);
-        /*
-         * Every NBL that was sent has SourceHandle set (the stack sets it on
-         * each send): the check passes over it and it is cleared with one
-         * store, after the check's loads (a store just before a wider load
-         * of the same bytes would make the load wait for it).
-         */
         if (NDISBUF_UNLIKELY(!elem_tails_clean(pool, (const char *)nbl, l->nb ? elem_part(h, l->nb) : NULL)))
             elem_tails_scrub(pool, h);
-        nbl->SourceHandle = NULL;
+        nbl_source_handle_clear(nbl);
     }
     elem_data_mdl_restore(pool, h);
 }
@@ -440,7 +469,7 @@ static inline __attribute__((always_inline)) void nbl_elem_release(struct nbuf_p
         return;
     }
     __atomic_store_n(&header->state, ELEM_FREE, __ATOMIC_RELAXED);
-    ((PNET_BUFFER_LIST)nbl)->SourceHandle = NULL; /* after the check's loads (elem_scrub_for_reuse says why) */
+    nbl_source_handle_clear((PNET_BUFFER_LIST)nbl);
     elem_poison(pool, header);
     if (NDISBUF_UNLIKELY(!pool_free_cached(pool->engine, nbl)))
         pool_free(pool->engine, nbl);
@@ -453,21 +482,9 @@ static inline __attribute__((always_inline)) void nbl_elem_release(struct nbuf_p
  * header is found from obj by a constant, not through the lookup, so a
  * correctly predicted check costs the fast paths no latency.
  */
-/*
- * The header's state, flags and derived kind as one word (derived_nbs, the
- * top 16 bits, masked off), and what it holds for a live element with no
- * flags, derived as `kind`: one compare for three checks.
- */
-_Static_assert(offsetof(struct elem_header, flags) == 4 && offsetof(struct elem_header, derived) == 5 &&
-                   offsetof(struct elem_header, derived_nbs) == 6 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
-               "state, flags, derived and derived_nbs make the header's first word");
-#define ELEM_WORD_MASK 0x0000FFFFFFFFFFFFull
-#define ELEM_WORD_LIVE_AS(kind) ((uint64_t)ELEM_LIVE | (uint64_t)(kind) << 40)
 static inline uint64_t elem_header_word(const struct elem_header *header)
 {
-    uint64_t word;
-    memcpy(&word, header, sizeof(word));
-    return word & ELEM_WORD_MASK;
+    return __atomic_load_n(&header->word, __ATOMIC_RELAXED) & ELEM_WORD_MASK;
 }
 
 /*
