@@ -29,13 +29,15 @@ static inline __attribute__((always_inline)) bool nbl_alloc_bulk_fast(struct nbu
     struct magazine *m = magazine_remembered(pool->engine);
     if (NDISBUF_UNLIKELY(!m || m->count < count) && !(m = pool_magazine_holding(pool->engine, count, 0)))
         return false;
+    (void)site; /* the fast path notes no site for NBL pools (elem_note_site) */
+    const struct nbl_shape shape = nbl_shape_of(pool);
     uint32_t top = m->count;
     PNET_BUFFER_LIST next = NULL;
     for (ULONG i = count; i-- > 0;) {
         /* out[0] is the most recently freed, as count single calls would give. */
         struct elem_header *h = elem_at(m->items[top - 1 - i]);
-        elem_mark_live(pool, h, site);
-        PNET_BUFFER_LIST nbl = nbl_setup_fitting(pool, h, context_size, context_backfill);
+        elem_mark_live_as(pool, h, NULL, true);
+        PNET_BUFFER_LIST nbl = nbl_setup_fitting(&shape, h, context_size, context_backfill);
         nbl->Next = next;
         out[i] = next = nbl;
     }
@@ -46,13 +48,13 @@ static inline __attribute__((always_inline)) bool nbl_alloc_bulk_fast(struct nbu
 
 /*
  * A run of NBLs of one pool being freed together: each is checked as
- * NdisFreeNetBufferList's fast path checks it and marked free (so the same
- * NBL twice is refused the second time), its header parked in this
- * thread's magazine just above the count; free_run_push then restores them
- * all (clean on free) and publishes them with one count update.
+ * NdisFreeNetBufferList's fast path checks it, restored (clean on free),
+ * marked free (so the same NBL twice is refused the second time) and
+ * parked in this thread's magazine just above the count, in one pass over
+ * its lines; free_run_push then publishes them all with one count update.
  */
 struct free_run {
-    struct nbuf_pool *pool;
+    struct nbl_shape shape; /* of the run's pool (shape.pool NULL: no run) */
     struct magazine *m;
     uint32_t n;
     uint32_t room;
@@ -63,13 +65,6 @@ static inline __attribute__((always_inline)) void free_run_push(struct free_run 
     if (!run->n)
         return;
     struct magazine *m = run->m;
-    /* A copy the element stores cannot alias, so its fields stay in registers across the run. */
-    struct nbuf_pool pool = *run->pool;
-    for (uint32_t i = 0; i < run->n; i++) {
-        struct elem_header *h = elem_at(m->items[m->count + i]);
-        elem_scrub_for_reuse(&pool, h);
-        elem_poison(&pool, h);
-    }
     m->count += run->n;
     __atomic_store_n(&m->frees, __atomic_load_n(&m->frees, __ATOMIC_RELAXED) + run->n, __ATOMIC_RELAXED);
     run->n = 0;
@@ -79,28 +74,36 @@ static inline __attribute__((always_inline)) void free_run_push(struct free_run 
  * Adds nbl to the run (a new run when its pool differs or the magazine is
  * full, with room for `want` made first); false, with nbl untouched, when
  * it is not for the fast path: the caller pushes the run and takes the
- * careful way for that NBL. The caller has checked vf_careful.
+ * careful way for that NBL. The caller has checked vf_careful. The NBL's
+ * Next is left as the driver set it (free_chain reads it after).
  */
 static inline __attribute__((always_inline)) bool free_run_take(struct free_run *run, PNET_BUFFER_LIST nbl,
                                                                 uint32_t want)
 {
     struct nbuf_pool *pool;
-    struct elem_header *h = nbl_fast_freeable_as(nbl, DERIVED_NONE, &pool);
+    struct elem_header *h = elem_live_nbl_as(nbl, DERIVED_NONE, &pool);
     if (NDISBUF_UNLIKELY(!h))
         return false;
-    if (NDISBUF_UNLIKELY(pool != run->pool || run->n == run->room)) {
+    if (NDISBUF_UNLIKELY(pool != run->shape.pool || run->n == run->room)) {
         free_run_push(run);
         struct pool *engine = pool->engine;
         struct magazine *m = magazine_remembered(engine);
         if (!m || NDISBUF_MAGAZINE_SIZE - m->count < want)
             m = pool_magazine_holding(engine, 0, want);
         if (NDISBUF_UNLIKELY(!m)) {
-            run->pool = NULL;
+            run->shape.pool = NULL;
             return false;
         }
-        *run = (struct free_run){.pool = pool, .m = m, .room = NDISBUF_MAGAZINE_SIZE - m->count};
+        *run = (struct free_run){.shape = nbl_shape_of(pool), .m = m, .room = NDISBUF_MAGAZINE_SIZE - m->count};
     }
+    if (NDISBUF_UNLIKELY(!nbl_shape_freeable(&run->shape, nbl, h, DERIVED_NONE)))
+        return false;
+    if (NDISBUF_UNLIKELY(!nbl_elem_clean(&run->shape, h)))
+        nbl_elem_restore(pool, h);
+    else
+        nbl_source_handle_clear(nbl);
     __atomic_store_n(&h->state, ELEM_FREE, __ATOMIC_RELAXED);
+    elem_poison(pool, h);
     run->m->items[run->m->count + run->n++] = elem_start(h);
     return true;
 }

@@ -284,12 +284,13 @@ static inline __attribute__((always_inline)) PNET_BUFFER_LIST clone_fast(PNET_BU
     struct elem_header *mh = NULL, *h;
     if (!flags && (!mdl_pool || !(mh = elem_take_cached(mdl_pool, site))))
         return NULL;
-    if (!(h = elem_take_cached(pool, site))) {
+    if (!(h = nbl_elem_take_cached(pool))) {
         if (mh)
             elem_release(mdl_pool, mh);
         return NULL;
     }
-    PNET_BUFFER_LIST nbl = nbl_setup_fitting(pool, h, 0, 0);
+    struct nbl_shape shape = nbl_shape_of(pool);
+    PNET_BUFFER_LIST nbl = nbl_setup_fitting(&shape, h, 0, 0);
     /* Derived, with one NB: the header's first word whole (elem_header says why one store). */
     __atomic_store_n(&h->word, ELEM_WORD_LIVE_AS(flags ? DERIVED_CLONE_ORIGINAL_MDLS : DERIVED_CLONE) | 1ull << 48,
                      __ATOMIC_RELAXED);
@@ -528,16 +529,16 @@ static inline __attribute__((always_inline)) bool clone_free_fast(PNET_BUFFER_LI
 {
     if (flags & ~(ULONG)NDIS_CLONE_FLAGS_USE_ORIGINAL_MDLS)
         return false;
-    struct nbuf_pool *pool;
-    struct elem_header *h = nbl_fast_freeable(nbl, flags ? DERIVED_CLONE_ORIGINAL_MDLS : DERIVED_CLONE, &pool);
-    if (!h || !pool->layout.nb || h->derived_nbs != 1)
+    struct nbl_shape shape;
+    struct elem_header *h = nbl_fast_freeable(nbl, flags ? DERIVED_CLONE_ORIGINAL_MDLS : DERIVED_CLONE, &shape);
+    if (!h || !shape.nb || h->derived_nbs != 1)
         return false;
     PNET_BUFFER nb = nbl->FirstNetBuffer;
     PMDL head = *derived_chain_head(nb);
     if (head && !mdl_derived_release_single(head, nb))
         return false;
     *derived_chain_head(nb) = NULL; /* the library's own note: cleared here, so the release finds the NB clean */
-    elem_release(pool, h);
+    nbl_elem_release(&shape, h);
     return true;
 }
 

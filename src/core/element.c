@@ -165,9 +165,19 @@ void elem_give_back(struct elem_header *header)
         pool_free(pool->engine, elem_start(header));
 }
 
-NDISBUF_HOT_PATH void elem_release_slow(struct nbuf_pool *pool, struct elem_header *header)
+NDISBUF_HOT_PATH void nbl_elem_restore(struct nbuf_pool *pool, struct elem_header *header)
 {
-    elem_release(pool, header);
+    elem_tails_scrub(pool, header);
+    elem_data_mdl_restore(pool, header);
+}
+
+NDISBUF_HOT_PATH void nbl_elem_release_dirty(struct nbuf_pool *pool, struct elem_header *header)
+{
+    __atomic_store_n(&header->state, ELEM_FREE, __ATOMIC_RELAXED);
+    nbl_elem_restore(pool, header);
+    elem_poison(pool, header);
+    if (NDISBUF_UNLIKELY(!pool_free_cached(pool->engine, elem_start(header))))
+        pool_free(pool->engine, elem_start(header));
 }
 
 void elem_release_quarantined(struct elem_header *header)

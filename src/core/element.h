@@ -152,6 +152,32 @@ struct nbuf_pool {
     elem_v64 clean_frame_line;    /* NBL pools: NBL line 3 of a free element (elem_clean_frame_line_init) */
 };
 
+/*
+ * What the NBL fast paths need of an NBL pool, read once: per call in the
+ * single calls, per call or per run in the bulk ones. Kept in locals (the
+ * compiler puts them in registers), so a store into an element, which as
+ * far as the compiler knows may change the pool, does not make every later
+ * use load the pool again.
+ */
+struct nbl_shape {
+    struct nbuf_pool *pool;
+    size_t nb;            /* offsets, as in elem_layout (0: absent); the NBL is at 0 */
+    size_t context;
+    size_t mdl;
+    size_t mdl_template;
+    ULONG data_size;      /* 0: no data */
+    ULONG data_backfill;
+    USHORT context_size;
+};
+
+static inline __attribute__((always_inline)) struct nbl_shape nbl_shape_of(struct nbuf_pool *pool)
+{
+    const struct elem_layout *l = &pool->layout;
+    return (struct nbl_shape){.pool = pool, .nb = l->nb, .context = l->context, .mdl = l->mdl,
+                              .mdl_template = l->mdl_template, .data_size = l->data_size,
+                              .data_backfill = pool->data_backfill, .context_size = l->context_size};
+}
+
 /* What a pointer handed to the library turns out to be. */
 enum obj_kind {
     OBJ_NONE,        /* not in any live pool's elements */
@@ -265,7 +291,9 @@ _Static_assert(offsetof(struct elem_header, derived_nbs) * 8 == 48, "derived_nbs
  * Marks a just-taken element live for pool: the one place that decides what
  * an element's header says at allocation.
  */
-static inline void elem_mark_live(struct nbuf_pool *pool, struct elem_header *header, void *alloc_site)
+static inline __attribute__((always_inline)) void elem_mark_live_as(struct nbuf_pool *pool,
+                                                                    struct elem_header *header, void *alloc_site,
+                                                                    bool nbl_pool)
 {
     NDISBUF_UNPOISON(header + 1, pool->body_bytes);
     /*
@@ -274,7 +302,7 @@ static inline void elem_mark_live(struct nbuf_pool *pool, struct elem_header *he
      */
     __atomic_store_n(&header->word, (uint64_t)ELEM_WORD_LIVE_AS(DERIVED_NONE), __ATOMIC_RELAXED);
     __atomic_store_n(&header->generation, header->generation + 1, __ATOMIC_RELAXED);
-    if (pool->kind == NBUF_POOL_NBL) {
+    if (nbl_pool) {
         NDISBUF_UNPOISON(elem_start(header), ELEM_HEADER_OFFSET);
     } else {
         struct elem_ext *ext = elem_ext(header);
@@ -282,6 +310,23 @@ static inline void elem_mark_live(struct nbuf_pool *pool, struct elem_header *he
         ext->alloc_site = alloc_site;
         ext->derived_nbl = NULL;
     }
+}
+
+/* elem_mark_live_as for an element of any pool. */
+static inline void elem_mark_live(struct nbuf_pool *pool, struct elem_header *header, void *alloc_site)
+{
+    elem_mark_live_as(pool, header, alloc_site, pool->kind == NBUF_POOL_NBL);
+}
+
+/* An element popped from this thread's magazine of an NBL pool, marked live; NULL when there is none there. */
+static inline __attribute__((always_inline)) struct elem_header *nbl_elem_take_cached(struct nbuf_pool *pool)
+{
+    void *start;
+    if (NDISBUF_UNLIKELY(!pool_pop_cached(pool->engine, &start)))
+        return NULL;
+    struct elem_header *header = elem_at(start);
+    elem_mark_live_as(pool, header, NULL, true);
+    return header;
 }
 
 /* A live element from this thread's magazine, or NULL: then call elem_take. */
@@ -308,16 +353,22 @@ void elem_data_mdl_rebuild(const struct nbuf_pool *pool, struct elem_header *h);
  * element keeps a copy of its MDL as built: one compare of 48 bytes
  * instead of eight fields.
  */
+static inline __attribute__((always_inline)) bool elem_data_mdl_intact_at(struct elem_header *h, ULONG data_size,
+                                                                          size_t mdl_offset, size_t template_offset)
+{
+    if (!data_size)
+        return true;
+    _Static_assert(sizeof(MDL) == 3 * sizeof(elem_v16), "an MDL is three 16-byte pieces");
+    const elem_v16 *mdl = elem_part(h, mdl_offset);
+    const elem_v16 *built = elem_part(h, template_offset);
+    elem_v16 differ = (mdl[0] ^ built[0]) | (mdl[1] ^ built[1]) | (mdl[2] ^ built[2]);
+    return (differ[0] | differ[1]) == 0;
+}
+
 static inline __attribute__((always_inline)) bool elem_data_mdl_intact(const struct elem_layout *l,
                                                                        struct elem_header *h)
 {
-    if (!l->data_size)
-        return true;
-    _Static_assert(sizeof(MDL) == 3 * sizeof(elem_v16), "an MDL is three 16-byte pieces");
-    const elem_v16 *mdl = elem_part(h, l->mdl);
-    const elem_v16 *built = elem_part(h, l->mdl_template);
-    elem_v16 differ = (mdl[0] ^ built[0]) | (mdl[1] ^ built[1]) | (mdl[2] ^ built[2]);
-    return (differ[0] | differ[1]) == 0;
+    return elem_data_mdl_intact_at(h, l->data_size, l->mdl, l->mdl_template);
 }
 
 static inline __attribute__((always_inline)) void elem_data_mdl_restore(const struct nbuf_pool *pool,
@@ -449,8 +500,15 @@ static inline __attribute__((always_inline)) void elem_release(struct nbuf_pool 
         pool_free(pool->engine, elem_start(header));
 }
 
-/* elem_release out of line (element.c): for the free paths' rarer cases, as a tail call. */
-void elem_release_slow(struct nbuf_pool *pool, struct elem_header *header);
+/*
+ * An NBL pool element that nbl_elem_clean found dirty, restored as a free
+ * element must be (element.c): its NBL and NB tails scrubbed, its data MDL
+ * rebuilt if changed. Out of line: rare in a loop that allocates and
+ * frees, the rule in a stack, where every NBL comes back written.
+ */
+void nbl_elem_restore(struct nbuf_pool *pool, struct elem_header *header);
+/* nbl_elem_release for a dirty element: restored, then freed (element.c); the fast path's tail call. */
+void nbl_elem_release_dirty(struct nbuf_pool *pool, struct elem_header *header);
 
 /*
  * elem_release for an element of an NBL pool whose NBL is clean: the
@@ -459,13 +517,21 @@ void elem_release_slow(struct nbuf_pool *pool, struct elem_header *header);
  * leaves by a tail call, so the free calls built on this need no stack
  * frame. The NBL is at the element's start in an NBL pool (layout.c).
  */
-static inline __attribute__((always_inline)) void nbl_elem_release(struct nbuf_pool *pool, struct elem_header *header)
+static inline __attribute__((always_inline)) bool nbl_elem_clean(const struct nbl_shape *shape,
+                                                                 struct elem_header *header)
 {
-    const struct elem_layout *l = &pool->layout;
+    const char *nbl = elem_start(header);
+    return elem_tails_clean(shape->pool, nbl, shape->nb ? elem_part(header, shape->nb) : NULL) &&
+           elem_data_mdl_intact_at(header, shape->data_size, shape->mdl, shape->mdl_template);
+}
+
+static inline __attribute__((always_inline)) void nbl_elem_release(const struct nbl_shape *shape,
+                                                                   struct elem_header *header)
+{
+    struct nbuf_pool *pool = shape->pool;
     char *nbl = elem_start(header);
-    if (NDISBUF_UNLIKELY(!elem_tails_clean(pool, nbl, l->nb ? elem_part(header, l->nb) : NULL) ||
-                         !elem_data_mdl_intact(l, header))) {
-        elem_release_slow(pool, header);
+    if (NDISBUF_UNLIKELY(!nbl_elem_clean(shape, header))) {
+        nbl_elem_release_dirty(pool, header);
         return;
     }
     __atomic_store_n(&header->state, ELEM_FREE, __ATOMIC_RELAXED);
@@ -640,12 +706,18 @@ void nb_attach_chain(PNET_BUFFER nb, PMDL chain, ULONG offset, SIZE_T length);
  * Points a just-zeroed NB of an element with data at that data (its MDL is
  * kept built while free): all of it, less the pool's data back-fill in front.
  */
+static inline __attribute__((always_inline)) void nb_attach_own_data_at(PNET_BUFFER nb, PMDL mdl, ULONG data_size,
+                                                                        ULONG data_backfill)
+{
+    nb->MdlChain = nb->CurrentMdl = mdl;
+    nb->DataOffset = nb->CurrentMdlOffset = data_backfill;
+    nb->DataLength = data_size - data_backfill;
+}
+
 static inline void nb_attach_own_data(PNET_BUFFER nb, struct elem_header *h)
 {
     const struct nbuf_pool *pool = h->pool;
-    nb->MdlChain = nb->CurrentMdl = elem_part(h, pool->layout.mdl);
-    nb->DataOffset = nb->CurrentMdlOffset = pool->data_backfill;
-    nb->DataLength = pool->layout.data_size - pool->data_backfill;
+    nb_attach_own_data_at(nb, elem_part(h, pool->layout.mdl), pool->layout.data_size, pool->data_backfill);
 }
 void nb_relocate_current(PNET_BUFFER nb);
 

@@ -91,8 +91,10 @@ NDISBUF_HOT_PATH PNET_BUFFER_LIST NdisAllocateNetBufferList(NDIS_HANDLE PoolHand
     struct nbuf_pool *pool = PoolHandle;
     struct elem_header *h;
     if (nbl_fast_allowed(pool, ContextSize, ContextBackFill) &&
-        NDISBUF_LIKELY((h = elem_take_cached(pool, __builtin_return_address(0))) != NULL))
-        return nbl_setup_fitting(pool, h, ContextSize, ContextBackFill);
+        NDISBUF_LIKELY((h = nbl_elem_take_cached(pool)) != NULL)) {
+        struct nbl_shape shape = nbl_shape_of(pool);
+        return nbl_setup_fitting(&shape, h, ContextSize, ContextBackFill);
+    }
     return nbl_alloc_careful(PoolHandle, ContextSize, ContextBackFill, __builtin_return_address(0),
                              "NdisAllocateNetBufferList");
 }
@@ -136,8 +138,10 @@ NDISBUF_HOT_PATH PNET_BUFFER_LIST NdisAllocateNetBufferAndNetBufferList(NDIS_HAN
         NDISBUF_LIKELY(pool->allocate_nb && !pool->layout.data_size) &&
         NDISBUF_LIKELY(MdlChain ? !MdlChain->Next && (ULONG64)DataOffset + DataLength <= MdlChain->ByteCount
                                 : !DataOffset && !DataLength) &&
-        NDISBUF_LIKELY((h = elem_take_cached(pool, __builtin_return_address(0))) != NULL)) {
-        PNET_BUFFER_LIST nbl = nbl_setup_fitting(pool, h, ContextSize, ContextBackFill);
+        NDISBUF_LIKELY((h = nbl_elem_take_cached(pool)) != NULL)) {
+        struct nbl_shape shape = nbl_shape_of(pool);
+        shape.data_size = 0; /* checked above: so the compiler leaves the data part of the lay-out out */
+        PNET_BUFFER_LIST nbl = nbl_setup_fitting(&shape, h, ContextSize, ContextBackFill);
         PNET_BUFFER nb = nbl->FirstNetBuffer;
         nb->MdlChain = nb->CurrentMdl = MdlChain;
         nb->DataOffset = nb->CurrentMdlOffset = DataOffset;
@@ -246,13 +250,13 @@ const char *nbl_free_call_name(uint8_t kind)
  */
 NDISBUF_HOT_PATH VOID NdisFreeNetBufferList(PNET_BUFFER_LIST NetBufferList)
 {
-    struct nbuf_pool *pool;
-    struct elem_header *h = nbl_fast_freeable(NetBufferList, DERIVED_NONE, &pool);
+    struct nbl_shape shape;
+    struct elem_header *h = nbl_fast_freeable(NetBufferList, DERIVED_NONE, &shape);
     if (NDISBUF_UNLIKELY(!h)) {
         nbl_free_one(NetBufferList);
         return;
     }
-    nbl_elem_release(pool, h);
+    nbl_elem_release(&shape, h);
 }
 
 bool nbl_free_one(PNET_BUFFER_LIST NetBufferList)

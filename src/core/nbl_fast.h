@@ -19,15 +19,15 @@ PNET_BUFFER_LIST_CONTEXT nbl_context_block_alloc(struct elem_header *h, size_t t
  * `size` bytes of the block, with at least `backfill` unused bytes before it.
  */
 static inline __attribute__((always_inline)) bool nbl_context_init(PNET_BUFFER_LIST nbl, struct elem_header *h,
-                                                                    const struct elem_layout *l, USHORT size,
+                                                                    const struct nbl_shape *shape, USHORT size,
                                                                     USHORT backfill, bool fits)
 {
     PNET_BUFFER_LIST_CONTEXT block;
-    if (fits || NDISBUF_LIKELY((ULONG)size + backfill <= l->context_size)) {
-        if (!l->context_size)
+    if (fits || NDISBUF_LIKELY((ULONG)size + backfill <= shape->context_size)) {
+        if (!shape->context_size)
             return true; /* no context at all */
-        block = elem_part(h, l->context);
-        block->Size = l->context_size;
+        block = elem_part(h, shape->context);
+        block->Size = shape->context_size;
     } else if (!(block = nbl_context_block_alloc(h, (size_t)size + backfill))) {
         return false;
     }
@@ -43,12 +43,12 @@ static inline __attribute__((always_inline)) bool nbl_context_init(PNET_BUFFER_L
  * allocation-time context. NULL only when a separate context block could
  * not be had (the element is then still the caller's to give back).
  */
-static inline __attribute__((always_inline)) PNET_BUFFER_LIST nbl_lay_out(struct nbuf_pool *pool,
+static inline __attribute__((always_inline)) PNET_BUFFER_LIST nbl_lay_out(const struct nbl_shape *shape,
                                                                            struct elem_header *h, USHORT context_size,
                                                                            USHORT context_backfill, bool fits)
 {
-    const struct elem_layout *l = &pool->layout;
-    PNET_BUFFER_LIST nbl = elem_part(h, l->nbl);
+    struct nbuf_pool *pool = shape->pool;
+    PNET_BUFFER_LIST nbl = (PNET_BUFFER_LIST)elem_start(h);
     /*
      * Only the NBL's first 40 bytes (the header follows them) and the NB's
      * first line: the rest is already as a fresh NBL has it (clean on free,
@@ -56,15 +56,15 @@ static inline __attribute__((always_inline)) PNET_BUFFER_LIST nbl_lay_out(struct
      */
     elem_zero(nbl, ELEM_HEADER_OFFSET);
     nbl->NdisPoolHandle = pool;
-    if (NDISBUF_UNLIKELY(!nbl_context_init(nbl, h, l, context_size, context_backfill, fits)))
+    if (NDISBUF_UNLIKELY(!nbl_context_init(nbl, h, shape, context_size, context_backfill, fits)))
         return NULL;
-    if (l->nb) {
-        PNET_BUFFER nb = elem_part(h, l->nb);
+    if (shape->nb) {
+        PNET_BUFFER nb = elem_part(h, shape->nb);
         elem_zero(nb, ELEM_LINE);
         nb->NdisPoolHandle = pool;
         nbl->FirstNetBuffer = nb;
-        if (l->data_size)
-            nb_attach_own_data(nb, h);
+        if (shape->data_size)
+            nb_attach_own_data_at(nb, elem_part(h, shape->mdl), shape->data_size, shape->data_backfill);
     }
     return nbl;
 }
@@ -74,16 +74,17 @@ static inline __attribute__((always_inline)) PNET_BUFFER_LIST nbl_setup(struct n
                                                                          struct elem_header *h, USHORT context_size,
                                                                          USHORT context_backfill)
 {
-    return nbl_lay_out(pool, h, context_size, context_backfill, false);
+    struct nbl_shape shape = nbl_shape_of(pool);
+    return nbl_lay_out(&shape, h, context_size, context_backfill, false);
 }
 
 /* nbl_lay_out for a request known to fit the element's context block (the fast paths): cannot fail. */
-static inline __attribute__((always_inline)) PNET_BUFFER_LIST nbl_setup_fitting(struct nbuf_pool *pool,
+static inline __attribute__((always_inline)) PNET_BUFFER_LIST nbl_setup_fitting(const struct nbl_shape *shape,
                                                                                  struct elem_header *h,
                                                                                  USHORT context_size,
                                                                                  USHORT context_backfill)
 {
-    return nbl_lay_out(pool, h, context_size, context_backfill, true);
+    return nbl_lay_out(shape, h, context_size, context_backfill, true);
 }
 
 /*
@@ -100,47 +101,56 @@ static inline bool nbl_fast_allowed(const struct nbuf_pool *pool, USHORT context
 }
 
 /*
+ * The checks of nbl_fast_freeable_as after the header's (elem_live_nbl_as),
+ * for an NBL of the pool `shape` describes: still naming its pool, without
+ * a separate context block (the header word said so), carrying exactly its
+ * own NB with no retreat MDLs (or, in a pool without NBs, none), its
+ * allocation-time context and no children.
+ */
+static inline __attribute__((always_inline)) bool nbl_shape_freeable(const struct nbl_shape *shape,
+                                                                     PNET_BUFFER_LIST nbl, struct elem_header *h,
+                                                                     uint8_t kind)
+{
+    /* nbl_context_base for what the checks let through: no separate block; a derived NBL has none. */
+    void *context_base = !kind && shape->context_size ? elem_part(h, shape->context) : NULL;
+    if (NDISBUF_UNLIKELY(nbl->NdisPoolHandle != shape->pool || nbl->Context != context_base ||
+                         nbl->ChildRefCount != 0))
+        return false;
+    if (shape->nb) {
+        PNET_BUFFER nb = elem_part(h, shape->nb);
+        return NDISBUF_LIKELY(nbl->FirstNetBuffer == nb && !nb->Next && !nb_retreat_mdls_held(nb));
+    }
+    return NDISBUF_LIKELY(nbl->FirstNetBuffer == NULL);
+}
+
+/*
  * Whether a free call may take its fast path for nbl, which it frees as
  * derived `kind` (DERIVED_NONE for NdisFreeNetBufferList), the caller
- * having checked vf_careful: a live NBL of an NBL pool, of that kind, without a
- * separate context block, still naming its pool, carrying exactly its own
- * NB with no retreat MDLs (or, in a pool without NBs, none), its
- * allocation-time context and no children. Its header (and its pool in
- * *pool_out), or NULL: then the careful path decides and reports, the NBL
+ * having checked vf_careful: a live NBL of an NBL pool, of that kind, that
+ * nbl_shape_freeable lets through. Its header (and its pool's shape in
+ * *shape_out), or NULL: then the careful path decides and reports, the NBL
  * untouched.
  */
 static inline __attribute__((always_inline)) struct elem_header *nbl_fast_freeable_as(PNET_BUFFER_LIST nbl,
                                                                                        uint8_t kind,
-                                                                                       struct nbuf_pool **pool_out)
+                                                                                       struct nbl_shape *shape_out)
 {
     struct nbuf_pool *pool;
     struct elem_header *h = elem_live_nbl_as(nbl, kind, &pool);
     if (NDISBUF_UNLIKELY(!h))
         return NULL;
-    const struct elem_layout *l = &pool->layout;
-    /* nbl_context_base for what the checks let through: no separate block; a derived NBL has none. */
-    void *context_base = !kind && l->context_size ? elem_part(h, l->context) : NULL;
-    if (NDISBUF_UNLIKELY(nbl->NdisPoolHandle != pool || nbl->Context != context_base || nbl->ChildRefCount != 0))
-        return NULL;
-    if (l->nb) {
-        PNET_BUFFER nb = elem_part(h, l->nb);
-        if (NDISBUF_UNLIKELY(nbl->FirstNetBuffer != nb || nb->Next || nb_retreat_mdls_held(nb)))
-            return NULL;
-    } else if (NDISBUF_UNLIKELY(nbl->FirstNetBuffer != NULL)) {
-        return NULL;
-    }
-    *pool_out = pool;
-    return h;
+    *shape_out = nbl_shape_of(pool);
+    return nbl_shape_freeable(shape_out, nbl, h, kind) ? h : NULL;
 }
 
 /* nbl_fast_freeable_as, after checking that the verifier and fault injection are off (vf_careful). */
 static inline __attribute__((always_inline)) struct elem_header *nbl_fast_freeable(PNET_BUFFER_LIST nbl,
                                                                                     uint8_t kind,
-                                                                                    struct nbuf_pool **pool_out)
+                                                                                    struct nbl_shape *shape_out)
 {
     if (NDISBUF_UNLIKELY(vf_careful()))
         return NULL;
-    return nbl_fast_freeable_as(nbl, kind, pool_out);
+    return nbl_fast_freeable_as(nbl, kind, shape_out);
 }
 
 
