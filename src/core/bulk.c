@@ -54,7 +54,8 @@ static inline __attribute__((always_inline)) bool nbl_alloc_bulk_fast(struct nbu
  * its lines; free_run_push then publishes them all with one count update.
  */
 struct free_run {
-    struct nbl_shape shape; /* of the run's pool (shape.pool NULL: no run) */
+    struct nbl_shape shape;        /* of the run's pool (shape.pool NULL: no run) */
+    struct pool_geometry geometry; /* of its engine: its NBLs are recognised without asking the arena */
     struct magazine *m;
     uint32_t n;
     uint32_t room;
@@ -71,6 +72,27 @@ static inline __attribute__((always_inline)) void free_run_push(struct free_run 
 }
 
 /*
+ * Pushes the run and starts one for pool with room for `want` NBLs in this
+ * thread's magazine; false (no run) when that cannot be had.
+ */
+static inline __attribute__((always_inline)) bool free_run_start(struct free_run *run, struct nbuf_pool *pool,
+                                                                 uint32_t want)
+{
+    free_run_push(run);
+    struct pool *engine = pool->engine;
+    struct magazine *m = magazine_remembered(engine);
+    if (!m || NDISBUF_MAGAZINE_SIZE - m->count < want)
+        m = pool_magazine_holding(engine, 0, want);
+    if (NDISBUF_UNLIKELY(!m)) {
+        run->shape.pool = NULL;
+        return false;
+    }
+    *run = (struct free_run){.shape = nbl_shape_of(pool), .geometry = pool_geometry_of(engine), .m = m,
+                             .room = NDISBUF_MAGAZINE_SIZE - m->count};
+    return true;
+}
+
+/*
  * Adds nbl to the run (a new run when its pool differs or the magazine is
  * full, with room for `want` made first); false, with nbl untouched, when
  * it is not for the fast path: the caller pushes the run and takes the
@@ -80,21 +102,17 @@ static inline __attribute__((always_inline)) void free_run_push(struct free_run 
 static inline __attribute__((always_inline)) bool free_run_take(struct free_run *run, PNET_BUFFER_LIST nbl,
                                                                 uint32_t want)
 {
-    struct nbuf_pool *pool;
-    struct elem_header *h = elem_live_nbl_as(nbl, DERIVED_NONE, &pool);
-    if (NDISBUF_UNLIKELY(!h))
-        return false;
-    if (NDISBUF_UNLIKELY(pool != run->shape.pool || run->n == run->room)) {
-        free_run_push(run);
-        struct pool *engine = pool->engine;
-        struct magazine *m = magazine_remembered(engine);
-        if (!m || NDISBUF_MAGAZINE_SIZE - m->count < want)
-            m = pool_magazine_holding(engine, 0, want);
-        if (NDISBUF_UNLIKELY(!m)) {
-            run->shape.pool = NULL;
+    struct nbuf_pool *pool = run->shape.pool;
+    struct elem_header *h;
+    if (NDISBUF_LIKELY(pool && pool_geometry_holds_start(&run->geometry, nbl))) {
+        /* An element of the run's pool: elem_live_nbl_as's checks but the arena's. */
+        h = (struct elem_header *)((char *)nbl + ELEM_HEADER_OFFSET);
+        if (NDISBUF_UNLIKELY(h->pool != pool || elem_header_word(h) != ELEM_WORD_LIVE_AS(DERIVED_NONE)))
             return false;
-        }
-        *run = (struct free_run){.shape = nbl_shape_of(pool), .m = m, .room = NDISBUF_MAGAZINE_SIZE - m->count};
+        if (NDISBUF_UNLIKELY(run->n == run->room) && !free_run_start(run, pool, want))
+            return false;
+    } else if (!(h = elem_live_nbl_as(nbl, DERIVED_NONE, &pool)) || !free_run_start(run, pool, want)) {
+        return false;
     }
     if (NDISBUF_UNLIKELY(!nbl_shape_freeable(&run->shape, nbl, h, DERIVED_NONE)))
         return false;
@@ -151,9 +169,13 @@ NDISBUF_HOT_PATH ULONG ndisbuf_nbl_free_bulk(PNET_BUFFER_LIST *NetBufferLists, U
     uint32_t want = Count < NDISBUF_MAGAZINE_SIZE ? Count : NDISBUF_MAGAZINE_SIZE;
     struct free_run run = {0};
     ULONG freed = 0;
-    bool fast = !vf_careful();
+    if (NDISBUF_UNLIKELY(vf_careful())) {
+        for (ULONG i = 0; i < Count; i++)
+            freed += nbl_free_one(NetBufferLists[i]);
+        return freed;
+    }
     for (ULONG i = 0; i < Count; i++) {
-        if (fast && free_run_take(&run, NetBufferLists[i], want)) {
+        if (free_run_take(&run, NetBufferLists[i], want)) {
             freed++;
             continue;
         }
@@ -170,7 +192,7 @@ NDISBUF_HOT_PATH ULONG ndisbuf_nbl_free_chain(PNET_BUFFER_LIST NetBufferListChai
     ULONG freed = 0;
     bool fast = !vf_careful();
     for (PNET_BUFFER_LIST nbl = NetBufferListChain, next; nbl; nbl = next) {
-        if (fast && free_run_take(&run, nbl, NDISBUF_MAGAZINE_BATCH)) {
+        if (NDISBUF_LIKELY(fast) && free_run_take(&run, nbl, NDISBUF_MAGAZINE_BATCH)) {
             next = nbl->Next; /* marked free, not yet restored: Next is still the driver's */
             freed++;
             continue;

@@ -16,6 +16,8 @@
 #include "verify/track.h"
 #include "verify/verify.h"
 
+const NET_BUFFER elem_no_nb;
+
 static size_t elem_body_bytes(const struct nbuf_pool *pool)
 {
     return pool->body_bytes;

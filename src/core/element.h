@@ -353,22 +353,22 @@ void elem_data_mdl_rebuild(const struct nbuf_pool *pool, struct elem_header *h);
  * element keeps a copy of its MDL as built: one compare of 48 bytes
  * instead of eight fields.
  */
-static inline __attribute__((always_inline)) bool elem_data_mdl_intact_at(struct elem_header *h, ULONG data_size,
-                                                                          size_t mdl_offset, size_t template_offset)
+static inline __attribute__((always_inline)) elem_v16 elem_data_mdl_dirt_at(struct elem_header *h, ULONG data_size,
+                                                                            size_t mdl_offset, size_t template_offset)
 {
     if (!data_size)
-        return true;
+        return (elem_v16){0, 0};
     _Static_assert(sizeof(MDL) == 3 * sizeof(elem_v16), "an MDL is three 16-byte pieces");
     const elem_v16 *mdl = elem_part(h, mdl_offset);
     const elem_v16 *built = elem_part(h, template_offset);
-    elem_v16 differ = (mdl[0] ^ built[0]) | (mdl[1] ^ built[1]) | (mdl[2] ^ built[2]);
-    return (differ[0] | differ[1]) == 0;
+    return (mdl[0] ^ built[0]) | (mdl[1] ^ built[1]) | (mdl[2] ^ built[2]);
 }
 
 static inline __attribute__((always_inline)) bool elem_data_mdl_intact(const struct elem_layout *l,
                                                                        struct elem_header *h)
 {
-    return elem_data_mdl_intact_at(h, l->data_size, l->mdl, l->mdl_template);
+    elem_v16 dirt = elem_data_mdl_dirt_at(h, l->data_size, l->mdl, l->mdl_template);
+    return (dirt[0] | dirt[1]) == 0;
 }
 
 static inline __attribute__((always_inline)) void elem_data_mdl_restore(const struct nbuf_pool *pool,
@@ -421,31 +421,51 @@ static inline __attribute__((always_inline)) elem_v16 elem_or_48(elem_v16 acc, c
     return acc | *(const elem_v16 *)p | *(const elem_v16 *)(p + 16) | *(const elem_v16 *)(p + 32);
 }
 
+/* A 64-byte vector folded to 16 bytes (OR of its four pieces). */
+static inline __attribute__((always_inline)) elem_v16 elem_fold_64(elem_v64 v)
+{
+    elem_v32 half = __builtin_shufflevector(v, v, 0, 1, 2, 3) | __builtin_shufflevector(v, v, 4, 5, 6, 7);
+    return __builtin_shufflevector(half, half, 0, 1) | __builtin_shufflevector(half, half, 2, 3);
+}
+
+/* An NB of zeros, read by elem_tails_dirt in place of the NB of a pool that has none (element.c). */
+extern const NET_BUFFER elem_no_nb NDISBUF_INTERNAL;
+
 /*
- * Whether the NBL (and NB, when nb is not NULL) past their first lines are
- * as a free element holds them: every byte loaded once, ORed together and
- * tested with one branch. In 32-byte vectors, which both the AVX2 and the
- * AVX-512 builds of the hot calls handle in registers.
+ * What differs, ORed together, between the NBL (and NB, when nb is not
+ * NULL) past their first lines and what a free element holds there: zero
+ * when they are clean. Every byte is loaded once; whole lines are read as
+ * 64-byte vectors, which the AVX-512 build of the hot calls handles in one
+ * register each (the AVX2 and baseline builds in two and four). No branch
+ * on nb (a vector merged from two branches is kept in memory by the
+ * builds without 64-byte registers): a missing NB reads as elem_no_nb.
  */
+static inline __attribute__((always_inline)) elem_v16 elem_tails_dirt(const struct nbuf_pool *pool, const char *nbl,
+                                                                      const char *nb)
+{
+    nb = nb ? nb : (const char *)&elem_no_nb;
+    const elem_v64 *line = (const elem_v64 *)nbl;
+    /* SourceHandle (the last word of line 1) is not looked at: the caller clears it after the loads. */
+    _Static_assert(offsetof(NET_BUFFER_LIST, SourceHandle) == 2 * ELEM_LINE - sizeof(PVOID),
+                   "SourceHandle is the last word of the NBL's line 1");
+    const elem_v64 but_source_handle = {-1, -1, -1, -1, -1, -1, -1, 0};
+    elem_v64 acc = (line[1] & but_source_handle) | line[2] | (line[ELEM_NBL_FRAME_LINE] ^ pool->clean_frame_line) |
+                   line[4];
+    acc |= *(const elem_v64 *)(nb + ELEM_LINE);
+    return elem_fold_64(acc) | elem_or_48(elem_or_48((elem_v16){0, 0}, nbl + 5 * ELEM_LINE), nb + 2 * ELEM_LINE);
+}
+
+/* Whether a 16-byte difference is all zero. */
+static inline __attribute__((always_inline)) bool elem_dirt_none(elem_v16 dirt)
+{
+    return (dirt[0] | dirt[1]) == 0;
+}
+
+/* Whether the NBL (and NB) past their first lines are as a free element holds them (elem_tails_dirt). */
 static inline __attribute__((always_inline)) bool elem_tails_clean(const struct nbuf_pool *pool, const char *nbl,
                                                                    const char *nb)
 {
-    const elem_v32 *half = (const elem_v32 *)(nbl + ELEM_LINE);
-    const elem_v32 *clean = (const elem_v32 *)&pool->clean_frame_line;
-    enum { FRAME = 2 * (ELEM_NBL_FRAME_LINE - 1) };
-    /* SourceHandle (the last 8 bytes of half[1]) is not looked at: the caller clears it after the loads. */
-    _Static_assert(offsetof(NET_BUFFER_LIST, SourceHandle) == ELEM_LINE + 2 * 32 - sizeof(PVOID),
-                   "SourceHandle is the last word of the NBL's bytes 96..127");
-    const elem_v32 but_source_handle = {-1, -1, -1, 0};
-    elem_v32 acc = half[0] | (half[1] & but_source_handle) | half[2] | half[3] | (half[FRAME] ^ clean[0]) |
-                   (half[FRAME + 1] ^ clean[1]) | half[6] | half[7];
-    elem_v16 rest = elem_or_48((elem_v16){0, 0}, nbl + 5 * ELEM_LINE);
-    if (nb) {
-        acc |= *(const elem_v32 *)(nb + ELEM_LINE) | *(const elem_v32 *)(nb + ELEM_LINE + 32);
-        rest = elem_or_48(rest, nb + 2 * ELEM_LINE);
-    }
-    elem_v16 r = __builtin_shufflevector(acc, acc, 0, 1) | __builtin_shufflevector(acc, acc, 2, 3) | rest;
-    return (r[0] | r[1]) == 0;
+    return elem_dirt_none(elem_tails_dirt(pool, nbl, nb));
 }
 
 /*
@@ -521,8 +541,9 @@ static inline __attribute__((always_inline)) bool nbl_elem_clean(const struct nb
                                                                  struct elem_header *header)
 {
     const char *nbl = elem_start(header);
-    return elem_tails_clean(shape->pool, nbl, shape->nb ? elem_part(header, shape->nb) : NULL) &&
-           elem_data_mdl_intact_at(header, shape->data_size, shape->mdl, shape->mdl_template);
+    /* One test for the tails and the data MDL. */
+    return elem_dirt_none(elem_tails_dirt(shape->pool, nbl, shape->nb ? elem_part(header, shape->nb) : NULL) |
+                          elem_data_mdl_dirt_at(header, shape->data_size, shape->mdl, shape->mdl_template));
 }
 
 static inline __attribute__((always_inline)) void nbl_elem_release(const struct nbl_shape *shape,

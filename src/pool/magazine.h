@@ -202,6 +202,34 @@ static inline void *pool_element_lookup(const void *addr, struct pool **owner)
 }
 
 /*
+ * Where a pool's elements lie, copied once for many lookups (the bulk
+ * frees): the capacity is the one seen then, so an element laid out later
+ * is not recognised by the copy (its caller then asks the arena).
+ */
+struct pool_geometry {
+    uintptr_t base;
+    uint64_t reciprocal;
+    size_t stride;
+    size_t capacity;
+};
+
+static inline struct pool_geometry pool_geometry_of(const struct pool *pool)
+{
+    return (struct pool_geometry){.base = (uintptr_t)pool->base, .reciprocal = pool->reciprocal,
+                                  .stride = pool->stride,
+                                  .capacity = __atomic_load_n(&pool->capacity, __ATOMIC_ACQUIRE)};
+}
+
+/* Whether addr is the start of one of the elements the geometry covers. Never dereferences addr. */
+static inline __attribute__((always_inline)) bool pool_geometry_holds_start(const struct pool_geometry *g,
+                                                                            const void *addr)
+{
+    uintptr_t rel = (uintptr_t)addr - g->base;
+    uint64_t index = (uint64_t)(((unsigned __int128)rel * g->reciprocal) >> 64);
+    return index < g->capacity && index * g->stride == rel;
+}
+
+/*
  * The live pool in which addr is the start of an element laid out so far,
  * or NULL (addr anywhere else, NULL included). Never dereferences addr.
  */
@@ -210,12 +238,8 @@ static inline struct pool *pool_of_element_start(const void *addr)
     struct pool *pool = arena_owner(addr);
     if (NDISBUF_UNLIKELY(!pool))
         return NULL;
-    uintptr_t rel = (uintptr_t)addr - (uintptr_t)pool->base;
-    uint64_t index = (uint64_t)(((unsigned __int128)rel * pool->reciprocal) >> 64);
-    if (NDISBUF_UNLIKELY(index >= __atomic_load_n(&pool->capacity, __ATOMIC_ACQUIRE) ||
-                         index * pool->stride != rel))
-        return NULL;
-    return pool;
+    struct pool_geometry g = pool_geometry_of(pool);
+    return NDISBUF_LIKELY(pool_geometry_holds_start(&g, addr)) ? pool : NULL;
 }
 
 #endif /* NDISBUF_POOL_MAGAZINE_H */
