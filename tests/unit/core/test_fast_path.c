@@ -144,6 +144,89 @@ static void data_mdl_a_driver_changed_is_rebuilt_before_reuse(void **state)
     NdisFreeNetBufferListPool(pool);
 }
 
+/* Frees the NBLs one of three ways: 0 singly, 1 with free_bulk, 2 with free_chain (they are linked). */
+static void free_nbls_one_way(PNET_BUFFER_LIST *nbls, ULONG count, int way)
+{
+    if (way == 0) {
+        for (ULONG i = 0; i < count; i++)
+            NdisFreeNetBufferList(nbls[i]);
+    } else if (way == 1) {
+        assert_int_equal(ndisbuf_nbl_free_bulk(nbls, count), count);
+    } else {
+        assert_int_equal(ndisbuf_nbl_free_chain(nbls[0]), count);
+    }
+}
+
+/* The same, for the bulk and chain frees, which restore a dirty NBL in their own loop. */
+static void data_mdl_and_tails_a_driver_changed_are_restored_by_every_free(void **state)
+{
+    (void)state;
+    harness_without_quarantine(); /* the freed elements must come straight back */
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 512);
+    for (int way = 0; way < 3; way++) {
+        PNET_BUFFER_LIST nbls[8];
+        MDL pristine[8], spare;
+        assert_int_equal(ndisbuf_nbl_alloc_bulk(pool, 0, 0, nbls, 8), NDIS_STATUS_SUCCESS);
+        for (ULONG i = 0; i < 8; i++) {
+            PMDL mdl = NET_BUFFER_FIRST_MDL(NET_BUFFER_LIST_FIRST_NB(nbls[i]));
+            pristine[i] = *mdl;
+            if (i % 2) { /* every other one: its MDL changed; the others: their tails */
+                NdisAdjustMdlLength(mdl, 100);
+                mdl->Next = &spare;
+            } else {
+                nbls[i]->MiniportReserved[1] = nbls[i];
+                NET_BUFFER_LIST_FIRST_NB(nbls[i])->ProtocolReserved[3] = nbls[i];
+            }
+        }
+        free_nbls_one_way(nbls, 8, way);
+        harness_expect_no_report();
+        PNET_BUFFER_LIST again[8];
+        assert_int_equal(ndisbuf_nbl_alloc_bulk(pool, 0, 0, again, 8), NDIS_STATUS_SUCCESS);
+        for (ULONG i = 0; i < 8; i++) {
+            ULONG k = 0;
+            while (k < 8 && nbls[k] != again[i])
+                k++;
+            assert_true(k < 8); /* the same elements come back (LIFO) */
+            PNET_BUFFER nb = NET_BUFFER_LIST_FIRST_NB(again[i]);
+            PMDL mdl = NET_BUFFER_FIRST_MDL(nb);
+            assert_int_equal(mdl->ByteCount, pristine[k].ByteCount);
+            assert_null(mdl->Next);
+            assert_ptr_equal(mdl->MappedSystemVa, pristine[k].MappedSystemVa);
+            assert_null(again[i]->MiniportReserved[1]);
+            assert_null(nb->ProtocolReserved[3]);
+            assert_int_equal(NET_BUFFER_DATA_LENGTH(nb), 512);
+        }
+        assert_int_equal(ndisbuf_nbl_free_bulk(again, 8), 8);
+    }
+    harness_expect_no_report();
+    NdisFreeNetBufferListPool(pool);
+}
+
+/* A pool without NBs: its NBLs' tails are checked and restored alone (no NB to read). */
+static void nbls_of_a_pool_without_nbs_come_back_clean_from_every_free(void **state)
+{
+    (void)state;
+    harness_without_quarantine();
+    NDIS_HANDLE pool = pool_new(FALSE, 0, 0);
+    for (int way = 0; way < 3; way++) {
+        PNET_BUFFER_LIST nbls[4];
+        assert_int_equal(ndisbuf_nbl_alloc_bulk(pool, 0, 0, nbls, 4), NDIS_STATUS_SUCCESS);
+        for (ULONG i = 0; i < 4; i++) {
+            assert_null(NET_BUFFER_LIST_FIRST_NB(nbls[i]));
+            if (i % 2)
+                NET_BUFFER_LIST_INFO(nbls[i], TcpIpChecksumNetBufferListInfo) = (PVOID)(ULONG_PTR)7;
+        }
+        free_nbls_one_way(nbls, 4, way);
+        harness_expect_no_report();
+        assert_int_equal(ndisbuf_nbl_alloc_bulk(pool, 0, 0, nbls, 4), NDIS_STATUS_SUCCESS);
+        for (ULONG i = 0; i < 4; i++)
+            assert_null(NET_BUFFER_LIST_INFO(nbls[i], TcpIpChecksumNetBufferListInfo));
+        assert_int_equal(ndisbuf_nbl_free_bulk(nbls, 4), 4);
+    }
+    harness_expect_no_report();
+    NdisFreeNetBufferListPool(pool);
+}
+
 static void nbl_and_nb_on_a_two_mdl_chain_takes_the_careful_path_and_locates_current_mdl(void **state)
 {
     (void)state;
@@ -454,6 +537,30 @@ static void free_bulk_of_nbls_from_several_pools_returns_each_to_its_own(void **
     harness_expect_no_report();
 }
 
+/*
+ * free_bulk recognises the NBLs of the pool it is returning a run to
+ * without the arena: a pointer into that pool that is no NBL's start (an
+ * NBL's NB, an interior pointer) must still be refused and reported, and
+ * the NBLs around it freed.
+ */
+static void free_bulk_refuses_pointers_into_its_runs_pool_that_are_no_nbl(void **state)
+{
+    (void)state;
+    NDIS_HANDLE pool = pool_new(TRUE, 0, 64);
+    PNET_BUFFER_LIST nbls[4];
+    assert_int_equal(ndisbuf_nbl_alloc_bulk(pool, 0, 0, nbls, 4), NDIS_STATUS_SUCCESS);
+    PNET_BUFFER_LIST interior[3] = {nbls[0], (PNET_BUFFER_LIST)((char *)nbls[1] + 16), nbls[1]};
+    assert_int_equal(ndisbuf_nbl_free_bulk(interior, 3), 2);
+    harness_expect_report(NDISBUF_REPORT_FOREIGN_POINTER);
+    PNET_BUFFER_LIST nb_of_next[3] = {nbls[2], (PNET_BUFFER_LIST)NET_BUFFER_LIST_FIRST_NB(nbls[3]), nbls[3]};
+    assert_int_equal(ndisbuf_nbl_free_bulk(nb_of_next, 3), 2);
+    harness_expect_report(NDISBUF_REPORT_WRONG_FREE_CALL);
+    NDISBUF_POOL_STATS stats;
+    assert_int_equal(ndisbuf_pool_get_stats(pool, &stats), NDIS_STATUS_SUCCESS);
+    assert_int_equal(stats.Outstanding, 0);
+    NdisFreeNetBufferListPool(pool);
+}
+
 static void free_chain_that_loops_back_frees_each_nbl_once_and_reports(void **state)
 {
     (void)state;
@@ -566,6 +673,8 @@ int main(void)
         T(fast_free_refuses_an_nbl_whose_pool_handle_was_overwritten),
         T(fast_free_refuses_an_interior_pointer),
         T(data_mdl_a_driver_changed_is_rebuilt_before_reuse),
+        T(data_mdl_and_tails_a_driver_changed_are_restored_by_every_free),
+        T(nbls_of_a_pool_without_nbs_come_back_clean_from_every_free),
         T(nbl_and_nb_on_a_two_mdl_chain_takes_the_careful_path_and_locates_current_mdl),
         T(one_pool_holds_far_more_than_65536_nbls),
         T(pool_data_backfill_gives_fresh_nbls_header_room_a_retreat_uses_in_place),
@@ -580,6 +689,7 @@ int main(void)
         T(free_chain_stops_at_a_pointer_that_is_no_live_nbl),
         T(free_bulk_given_the_same_nbl_twice_frees_it_once_and_reports_the_second),
         T(free_bulk_of_nbls_from_several_pools_returns_each_to_its_own),
+        T(free_bulk_refuses_pointers_into_its_runs_pool_that_are_no_nbl),
         T(free_chain_that_loops_back_frees_each_nbl_once_and_reports),
         T(alloc_bulk_larger_than_what_the_thread_holds_fills_up_from_the_pool),
         T(clone_freed_leaves_its_nb_as_fresh_as_a_new_one),
