@@ -96,11 +96,12 @@ static inline __attribute__((always_inline)) bool free_run_start(struct free_run
  * Adds nbl to the run (a new run when its pool differs or the magazine is
  * full, with room for `want` made first); false, with nbl untouched, when
  * it is not for the fast path: the caller pushes the run and takes the
- * careful way for that NBL. The caller has checked vf_careful. The NBL's
- * Next is left as the driver set it (free_chain reads it after).
+ * careful way for that NBL. The caller has checked vf_careful. *next: the
+ * NBL's Next as the driver left it, read once the NBL is known live and
+ * before it is marked free (and, under AddressSanitizer, poisoned).
  */
 static inline __attribute__((always_inline)) bool free_run_take(struct free_run *run, PNET_BUFFER_LIST nbl,
-                                                                uint32_t want)
+                                                                uint32_t want, PNET_BUFFER_LIST *next)
 {
     struct nbuf_pool *pool = run->shape.pool;
     struct elem_header *h;
@@ -120,6 +121,7 @@ static inline __attribute__((always_inline)) bool free_run_take(struct free_run 
         nbl_elem_restore(pool, h);
     else
         nbl_source_handle_clear(nbl);
+    *next = nbl->Next;
     __atomic_store_n(&h->state, ELEM_FREE, __ATOMIC_RELAXED);
     elem_poison(pool, h);
     run->m->items[run->m->count + run->n++] = elem_start(h);
@@ -174,8 +176,9 @@ NDISBUF_HOT_PATH ULONG ndisbuf_nbl_free_bulk(PNET_BUFFER_LIST *NetBufferLists, U
             freed += nbl_free_one(NetBufferLists[i]);
         return freed;
     }
+    PNET_BUFFER_LIST next_unused;
     for (ULONG i = 0; i < Count; i++) {
-        if (free_run_take(&run, NetBufferLists[i], want)) {
+        if (free_run_take(&run, NetBufferLists[i], want, &next_unused)) {
             freed++;
             continue;
         }
@@ -192,8 +195,7 @@ NDISBUF_HOT_PATH ULONG ndisbuf_nbl_free_chain(PNET_BUFFER_LIST NetBufferListChai
     ULONG freed = 0;
     bool fast = !vf_careful();
     for (PNET_BUFFER_LIST nbl = NetBufferListChain, next; nbl; nbl = next) {
-        if (NDISBUF_LIKELY(fast) && free_run_take(&run, nbl, NDISBUF_MAGAZINE_BATCH)) {
-            next = nbl->Next; /* marked free, not yet restored: Next is still the driver's */
+        if (NDISBUF_LIKELY(fast) && free_run_take(&run, nbl, NDISBUF_MAGAZINE_BATCH, &next)) {
             freed++;
             continue;
         }
