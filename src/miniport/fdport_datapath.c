@@ -41,6 +41,7 @@ typedef struct _FDPORT_SEND_BATCH {
     BOOLEAN DontWait;       /* the caller's context: stop where the descriptor would block */
     PFDPORT_FRAME Blocked;  /* the first frame the descriptor would not take without blocking, or NULL */
     ULONG CompleteFlags;
+    ULONG Rejected;         /* NBLs of the batch judged unsendable: transmit errors once they complete */
 } FDPORT_SEND_BATCH, *PFDPORT_SEND_BATCH;
 
 /* The send status for an errno from transmitting a frame. */
@@ -169,11 +170,13 @@ VOID FdportKick(PFDPORT_ADAPTER Adapter)
 /* Transmit (the holder of the transmit right)                             */
 /* ====================================================================== */
 
-/* Completes the batch's NBLs to NDIS, in order; cuts them off what follows. */
+/* Completes the batch's NBLs to NDIS, in order; cuts them off what follows. Counts its rejected NBLs. */
 static VOID FdportCompleteSends(PFDPORT_ADAPTER Adapter, PFDPORT_SEND_BATCH Sends)
 {
     if (Sends->Count == 0)
         return;
+    FdportCount(&Adapter->TransmitErrors, Sends->Rejected);
+    Sends->Rejected = 0;
     NET_BUFFER_LIST_NEXT_NBL(Sends->Tail) = NULL;
     NdisMSendNetBufferListsComplete(Adapter->MiniportAdapterHandle, Sends->Head, Sends->CompleteFlags);
     Sends->Head = Sends->Tail = NULL;
@@ -275,19 +278,42 @@ static NDIS_STATUS FdportGatherNbl(PFDPORT_ADAPTER Adapter, PNET_BUFFER_LIST Nbl
 }
 
 /*
+ * Whether the gathering judged the NBL unsendable (FdportTransmitChain set
+ * its status). Only for an NBL after a blocked frame's: none of its frames
+ * was tried, so no frame error can have set these statuses.
+ */
+static BOOLEAN FdportWasRejected(PNET_BUFFER_LIST Nbl)
+{
+    NDIS_STATUS Status = NET_BUFFER_LIST_STATUS(Nbl);
+
+    return Status == NDIS_STATUS_INVALID_LENGTH || Status == NDIS_STATUS_INVALID_PACKET;
+}
+
+/*
  * After a Blocked flush: completes the batch's NBLs before the blocked
  * frame's, and returns that NBL, still linked to the rest of the chain.
+ * The rejected NBLs behind it go back with it and are judged again when
+ * it resumes: they are not counted now.
  */
 static PNET_BUFFER_LIST FdportSplitBlocked(PFDPORT_ADAPTER Adapter, PFDPORT_SEND_BATCH Sends)
 {
     PNET_BUFFER_LIST Rest = Sends->Blocked->Nbl;
     PNET_BUFFER_LIST Last = NULL;
+    BOOLEAN Behind = FALSE;
 
     /* Rest is in the batch, or is the NBL being gathered, linked behind its tail. */
-    for (PNET_BUFFER_LIST Nbl = Sends->Head; Nbl != NULL && Nbl != Rest; Nbl = NET_BUFFER_LIST_NEXT_NBL(Nbl))
-        Last = Nbl;
+    for (PNET_BUFFER_LIST Nbl = Sends->Head; Sends->Count != 0; Nbl = NET_BUFFER_LIST_NEXT_NBL(Nbl)) {
+        if (Nbl == Rest)
+            Behind = TRUE;
+        else if (!Behind)
+            Last = Nbl;
+        else
+            Sends->Rejected -= FdportWasRejected(Nbl);
+        if (Nbl == Sends->Tail)
+            break;
+    }
     if (Last == NULL)
-        return Rest; /* the batch's first NBL: nothing to complete */
+        return Rest; /* the batch's first NBL: nothing to complete (and nothing rejected before it) */
     Sends->Tail = Last;
     FdportCompleteSends(Adapter, Sends);
     return Rest;
@@ -314,7 +340,7 @@ static PNET_BUFFER_LIST FdportTransmitChain(PFDPORT_ADAPTER Adapter, PNET_BUFFER
             break;
         if (Status == NDIS_STATUS_INVALID_LENGTH || Status == NDIS_STATUS_INVALID_PACKET) {
             NET_BUFFER_LIST_STATUS(Nbl) = Status;
-            FdportCount(&Adapter->TransmitErrors, 1);
+            Sends->Rejected++; /* counted when it completes (FdportCompleteSends) */
         }
         Chain = NET_BUFFER_LIST_NEXT_NBL(Nbl);
         if (Sends->Head == NULL)

@@ -496,6 +496,46 @@ static void pause_waits_for_sends_the_socket_would_block_on(void **state)
     assert_int_equal(tp_read(fx.bb, &fx.bb->out_of_order), 0);
 }
 
+/*
+ * An NBL too long to send, among sends the socket would block on, completes
+ * INVALID_LENGTH and counts as one transmit error. The NBLs after a blocked
+ * frame go out later from the adapter's thread: one judged unsendable in
+ * the caller's context must not be counted a second time there.
+ */
+static void nbls_rejected_among_blocked_sends_count_one_error_each(void **state)
+{
+    ULONG seq = 0, rejected = 0;
+
+    (void)state;
+    if (!make_a_send_socket_block())
+        return;
+    for (ULONG c = 1; c <= 12; c++) {
+        PNET_BUFFER_LIST head = NULL, *link = &head;
+
+        for (ULONG i = 0; i < 10; i++) {
+            if (i % 3 == 2) { /* too long: B never sees it, so it takes no sequence number */
+                *link = tp_build_nbl(fx.ba, seq, 1515, 1);
+                rejected++;
+            } else {
+                *link = tp_build_nbl(fx.ba, seq, 300 + (seq % 7) * 150, 5);
+                seq += 5;
+            }
+            link = &NET_BUFFER_LIST_NEXT_NBL(*link);
+        }
+        tp_send(fx.ba, head);
+        if (c % 2 == 0)
+            assert_true(tp_wait_completions(fx.ba));
+    }
+    assert_true(tp_wait_completions(fx.ba));
+    assert_true(tp_wait_for(fx.bb, &fx.bb->frames, seq));
+    assert_int_equal(system("tc qdisc del dev vA root"), 0);
+    assert_int_equal(tp_read(fx.ba, &fx.ba->completed_invalid_length), rejected);
+    assert_int_equal(tp_query_ulong(fx.ba, OID_GEN_XMIT_ERROR), rejected);
+    assert_int_equal(tp_read(fx.bb, &fx.bb->out_of_order), 0);
+    /* Some went out from the adapter's thread: the socket would have blocked this one. */
+    assert_true(tp_read(fx.ba, &fx.ba->completed_on_test_thread_ok) < 12 * 10 - rejected);
+}
+
 /* One of B's frames with an 802.1Q tag (TPID 0x8100, this TCI) after its MAC addresses. */
 static PNET_BUFFER_LIST tagged_nbl(tp_binding *b, ULONG seq, ULONG length, USHORT tci, UCHAR *copy)
 {
@@ -624,6 +664,7 @@ int main(void)
         VETH_TEST(sends_complete_before_the_send_call_returns),
         VETH_TEST(frames_the_socket_would_block_on_go_out_from_the_thread_in_order),
         VETH_TEST(pause_waits_for_sends_the_socket_would_block_on),
+        VETH_TEST(nbls_rejected_among_blocked_sends_count_one_error_each),
         VETH_TEST(vlan_tags_the_kernel_strips_come_back_in_the_frame),
         VETH_TEST(pause_and_restart_keep_the_adapter_working),
         VETH_TEST(loopback_interface_echoes_every_frame_once),
