@@ -14,6 +14,20 @@
 
 #define TAG HARNESS_TAG('T', 'D', 'm', 'p')
 
+/*
+ * What an open_memstream stream wrote, closed, as a copy the caller frees:
+ * GCC 12 at -O3 takes the buffer itself for a pointer into the local whose
+ * address open_memstream was given, and warns (-Wdangling-pointer).
+ */
+static char *stream_text(char *text)
+{
+    assert_non_null(text);
+    char *copy = strdup(text);
+    assert_non_null(copy);
+    free(text);
+    return copy;
+}
+
 /* What ndisbuf_nbl_dump writes, as a string the caller frees; asserts the count it returns. */
 static char *dump_text(PNET_BUFFER_LIST nbl, ULONG flags)
 {
@@ -24,7 +38,7 @@ static char *dump_text(PNET_BUFFER_LIST nbl, ULONG flags)
     int written = ndisbuf_nbl_dump(nbl, flags, out);
     fclose(out);
     assert_int_equal(written, (int)size);
-    return text;
+    return stream_text(text);
 }
 
 static void assert_lacks(const char *haystack, const char *needle)
@@ -417,7 +431,7 @@ static char *pools_text(int *listed)
     assert_non_null(out);
     *listed = ndisbuf_pools_dump(out);
     fclose(out);
-    return text;
+    return stream_text(text);
 }
 
 /* The line of the pools listing that names pool. */
