@@ -396,7 +396,8 @@ static VOID LoopbackQueueCompletion(PLOOPBACK_ADAPTER Adapter, PLOOPBACK_SEND_BA
  * instead of coming one after another. Prefetches are hints: they never
  * fault and change nothing.
  */
-#define LOOPBACK_PREFETCH(Address) __builtin_prefetch((Address), 0, 3)
+#define LOOPBACK_PREFETCH(Address) PreFetchCacheLine(PF_TEMPORAL_LEVEL_1, (Address))
+/* For writing: no documented WDK macro asks for the line in an exclusive state, so GCC's builtin. */
 #define LOOPBACK_PREFETCH_WRITE(Address) __builtin_prefetch((Address), 1, 3)
 #define LOOPBACK_LOOKAHEAD_DEPTH 4
 

@@ -107,6 +107,17 @@ static inline VOID KeLeaveCriticalRegion(VOID)
 #define YieldProcessor() ((void)0)
 #endif
 
+/*
+ * PreFetchCacheLine(Level, Address): a hint that the cache line holding
+ * Address is needed soon (it need not be aligned; it never faults).
+ * PF_TEMPORAL_LEVEL_1: into every cache level, likely used more than once;
+ * PF_NON_TEMPORAL_LEVEL_ALL: probably not needed again after the first
+ * use. The values are GCC's locality arguments, not Windows'.
+ */
+#define PF_TEMPORAL_LEVEL_1 3
+#define PF_NON_TEMPORAL_LEVEL_ALL 0
+#define PreFetchCacheLine(Level, Address) __builtin_prefetch((const void *)(Address), 0, (Level))
+
 #define NDISBUF_SC __ATOMIC_SEQ_CST
 
 /* Adds one; returns the new value. */

@@ -157,6 +157,22 @@ static void interlocked_results_are_the_documented_ones(void **state)
     assert_int_equal(NdisInterlockedDecrement(&v), 2);
 }
 
+/* PreFetchCacheLine is a hint: any address, aligned or not, valid or not, and nothing changes. */
+static void prefetch_cache_line_is_a_hint_that_changes_nothing(void **state)
+{
+    (void)state;
+    static UCHAR bytes[256];
+    for (ULONG i = 0; i < sizeof(bytes); i++)
+        bytes[i] = (UCHAR)i;
+    PreFetchCacheLine(PF_TEMPORAL_LEVEL_1, &bytes[3]);
+    PreFetchCacheLine(PF_NON_TEMPORAL_LEVEL_ALL, &bytes[200]);
+    PreFetchCacheLine(PF_TEMPORAL_LEVEL_1, NULL);
+    PreFetchCacheLine(PF_TEMPORAL_LEVEL_1, (const void *)(ULONG_PTR)0x10);
+    for (ULONG i = 0; i < sizeof(bytes); i++)
+        assert_int_equal(bytes[i], (UCHAR)i);
+    assert_int_not_equal(PF_TEMPORAL_LEVEL_1, PF_NON_TEMPORAL_LEVEL_ALL);
+}
+
 static void interlocked_64_bit_and_pointer_forms(void **state)
 {
     LONG64 w = 0x100000000LL;
@@ -521,6 +537,7 @@ int main(void)
         HARNESS_TEST(single_list_pops_last_pushed_then_null),
         HARNESS_TEST(slist_push_returns_previous_first_and_counts_depth),
         HARNESS_TEST(interlocked_results_are_the_documented_ones),
+        HARNESS_TEST(prefetch_cache_line_is_a_hint_that_changes_nothing),
         HARNESS_TEST(interlocked_64_bit_and_pointer_forms),
         HARNESS_TEST(spin_lock_serialises_two_threads),
         HARNESS_TEST(ndis_interlocked_lists_report_neighbours_and_null),
