@@ -531,11 +531,9 @@ void nbl_elem_restore(struct nbuf_pool *pool, struct elem_header *header);
 void nbl_elem_release_dirty(struct nbuf_pool *pool, struct elem_header *header);
 
 /*
- * elem_release for an element of an NBL pool whose NBL is clean: the
- * common case, with nothing but the checks' loads, two stores and the push.
- * Anything else (a dirty NBL or NB, a data MDL changed, a full magazine)
- * leaves by a tail call, so the free calls built on this need no stack
- * frame. The NBL is at the element's start in an NBL pool (layout.c).
+ * Whether an NBL pool element is as a free one must be: its NBL and NB
+ * tails clean and its data MDL as built, decided by one test. The NBL is at
+ * the element's start in an NBL pool (layout.c).
  */
 static inline __attribute__((always_inline)) bool nbl_elem_clean(const struct nbl_shape *shape,
                                                                  struct elem_header *header)
@@ -546,6 +544,13 @@ static inline __attribute__((always_inline)) bool nbl_elem_clean(const struct nb
                           elem_data_mdl_dirt_at(header, shape->data_size, shape->mdl, shape->mdl_template));
 }
 
+/*
+ * elem_release for an element of an NBL pool, on the free calls' fast
+ * paths. The common case, a clean NBL, costs the checks' loads, the state
+ * store and the push; anything else (a dirty NBL or NB, a data MDL
+ * changed, a full magazine) leaves by a tail call, so the free calls built
+ * on this need no stack frame.
+ */
 static inline __attribute__((always_inline)) void nbl_elem_release(const struct nbl_shape *shape,
                                                                    struct elem_header *header)
 {
@@ -562,6 +567,12 @@ static inline __attribute__((always_inline)) void nbl_elem_release(const struct 
         pool_free(pool->engine, nbl);
 }
 
+/* The header's first word, derived_nbs masked off (ELEM_WORD_MASK): what ELEM_WORD_LIVE_AS is compared with. */
+static inline uint64_t elem_header_word(const struct elem_header *header)
+{
+    return __atomic_load_n(&header->word, __ATOMIC_RELAXED) & ELEM_WORD_MASK;
+}
+
 /*
  * The header of a live NBL of an NBL pool, or NULL for anything else (the
  * caller's careful path then names it). Never dereferences obj before the
@@ -569,9 +580,24 @@ static inline __attribute__((always_inline)) void nbl_elem_release(const struct 
  * header is found from obj by a constant, not through the lookup, so a
  * correctly predicted check costs the fast paths no latency.
  */
-static inline uint64_t elem_header_word(const struct elem_header *header)
+static inline __attribute__((always_inline)) struct elem_header *elem_live_nbl_of(const void *obj,
+                                                                                  struct nbuf_pool **pool_out)
 {
-    return __atomic_load_n(&header->word, __ATOMIC_RELAXED) & ELEM_WORD_MASK;
+    struct pool *engine = pool_of_element_start(obj);
+    struct elem_header *h = (struct elem_header *)((uintptr_t)obj + ELEM_HEADER_OFFSET);
+    if (NDISBUF_UNLIKELY(!engine))
+        return NULL;
+    /*
+     * The pool from the engine (read-mostly, in this CPU's cache), not from
+     * the header: when another CPU allocated the NBL, the header's line is
+     * a miss, and the addresses of the NB and the tails must not wait for it.
+     */
+    struct nbuf_pool *pool = engine->user;
+    if (NDISBUF_UNLIKELY(pool->kind != NBUF_POOL_NBL || h->pool != pool ||
+                         __atomic_load_n(&h->state, __ATOMIC_RELAXED) != ELEM_LIVE))
+        return NULL;
+    *pool_out = pool;
+    return h;
 }
 
 /*
@@ -588,26 +614,6 @@ static inline __attribute__((always_inline)) struct elem_header *elem_live_nbl_a
     struct nbuf_pool *pool = engine->user; /* elem_live_nbl_of says why not h->pool */
     if (NDISBUF_UNLIKELY(pool->kind != NBUF_POOL_NBL || h->pool != pool ||
                          elem_header_word(h) != ELEM_WORD_LIVE_AS(kind)))
-        return NULL;
-    *pool_out = pool;
-    return h;
-}
-
-static inline __attribute__((always_inline)) struct elem_header *elem_live_nbl_of(const void *obj,
-                                                                                  struct nbuf_pool **pool_out)
-{
-    struct pool *engine = pool_of_element_start(obj);
-    struct elem_header *h = (struct elem_header *)((uintptr_t)obj + ELEM_HEADER_OFFSET);
-    if (NDISBUF_UNLIKELY(!engine))
-        return NULL;
-    /*
-     * The pool from the engine (read-mostly, in this CPU's cache), not from
-     * the header: when another CPU allocated the NBL, the header's line is
-     * a miss, and the addresses of the NB and the tails must not wait for it.
-     */
-    struct nbuf_pool *pool = engine->user;
-    if (NDISBUF_UNLIKELY(pool->kind != NBUF_POOL_NBL || h->pool != pool ||
-                         __atomic_load_n(&h->state, __ATOMIC_RELAXED) != ELEM_LIVE))
         return NULL;
     *pool_out = pool;
     return h;
