@@ -286,7 +286,7 @@ static inline __attribute__((always_inline)) PNET_BUFFER_LIST clone_fast(PNET_BU
         return NULL;
     if (!(h = nbl_elem_take_cached(pool))) {
         if (mh)
-            elem_release(mdl_pool, mh);
+            elem_give_back(mh); /* out of line: this rare way back keeps the fast path's frame small */
         return NULL;
     }
     struct nbl_shape shape = nbl_shape_of(pool);
