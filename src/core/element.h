@@ -421,10 +421,14 @@ static inline __attribute__((always_inline)) elem_v16 elem_or_48(elem_v16 acc, c
     return acc | *(const elem_v16 *)p | *(const elem_v16 *)(p + 16) | *(const elem_v16 *)(p + 32);
 }
 
-/* A 64-byte vector folded to 16 bytes (OR of its four pieces). */
-static inline __attribute__((always_inline)) elem_v16 elem_fold_64(elem_v64 v)
+/*
+ * A 64-byte vector folded to 16 bytes (OR of its four pieces). By pointer:
+ * a 64-byte vector passed by value is an ABI question clang warns about
+ * (-Wpsabi) in the builds without AVX-512; inlined, the pointer goes away.
+ */
+static inline __attribute__((always_inline)) elem_v16 elem_fold_64(const elem_v64 *v)
 {
-    elem_v32 half = __builtin_shufflevector(v, v, 0, 1, 2, 3) | __builtin_shufflevector(v, v, 4, 5, 6, 7);
+    elem_v32 half = __builtin_shufflevector(*v, *v, 0, 1, 2, 3) | __builtin_shufflevector(*v, *v, 4, 5, 6, 7);
     return __builtin_shufflevector(half, half, 0, 1) | __builtin_shufflevector(half, half, 2, 3);
 }
 
@@ -452,7 +456,7 @@ static inline __attribute__((always_inline)) elem_v16 elem_tails_dirt(const stru
     elem_v64 acc = (line[1] & but_source_handle) | line[2] | (line[ELEM_NBL_FRAME_LINE] ^ pool->clean_frame_line) |
                    line[4];
     acc |= *(const elem_v64 *)(nb + ELEM_LINE);
-    return elem_fold_64(acc) | elem_or_48(elem_or_48((elem_v16){0, 0}, nbl + 5 * ELEM_LINE), nb + 2 * ELEM_LINE);
+    return elem_fold_64(&acc) | elem_or_48(elem_or_48((elem_v16){0, 0}, nbl + 5 * ELEM_LINE), nb + 2 * ELEM_LINE);
 }
 
 /* Whether a 16-byte difference is all zero. */
