@@ -210,16 +210,39 @@ static VOID FdportFlushFrames(PFDPORT_ADAPTER Adapter, PFDPORT_SEND_BATCH Sends)
     Sends->FrameCount = 0;
 }
 
-/* True when every frame of the NBL is an Ethernet frame that fits the MTU. */
-static BOOLEAN FdportFramesFit(PFDPORT_ADAPTER Adapter, PNET_BUFFER_LIST Nbl)
+/* True when the NB's MDL chain, from its current MDL and offset on, holds Length bytes. */
+static BOOLEAN FdportDataPresent(PNET_BUFFER Nb, ULONG Length)
+{
+    ULONG64 Have = 0;
+    ULONG Offset = NET_BUFFER_CURRENT_MDL_OFFSET(Nb);
+
+    for (PMDL Mdl = NET_BUFFER_CURRENT_MDL(Nb); Mdl != NULL && Have < Length; Mdl = Mdl->Next) {
+        ULONG Count = MmGetMdlByteCount(Mdl);
+
+        Have += Count > Offset ? Count - Offset : 0;
+        Offset = Offset > Count ? Offset - Count : 0;
+    }
+    return Have >= Length;
+}
+
+/*
+ * Whether every frame of the NBL can go: each an Ethernet frame that fits
+ * the MTU (else INVALID_LENGTH) and whose bytes its MDLs hold (else
+ * INVALID_PACKET). Judged before any frame of it is queued, so an NBL
+ * that cannot go sends nothing.
+ */
+static NDIS_STATUS FdportJudgeNbl(PFDPORT_ADAPTER Adapter, PNET_BUFFER_LIST Nbl)
 {
     for (PNET_BUFFER Nb = NET_BUFFER_LIST_FIRST_NB(Nbl); Nb != NULL; Nb = NET_BUFFER_NEXT_NB(Nb)) {
         ULONG Length = NET_BUFFER_DATA_LENGTH(Nb);
 
         if (Length < FDPORT_HEADER_SIZE || Length > Adapter->Mtu + FDPORT_HEADER_SIZE)
-            return FALSE;
+            return NDIS_STATUS_INVALID_LENGTH;
     }
-    return TRUE;
+    for (PNET_BUFFER Nb = NET_BUFFER_LIST_FIRST_NB(Nbl); Nb != NULL; Nb = NET_BUFFER_NEXT_NB(Nb))
+        if (!FdportDataPresent(Nb, NET_BUFFER_DATA_LENGTH(Nb)))
+            return NDIS_STATUS_INVALID_PACKET;
+    return NDIS_STATUS_SUCCESS;
 }
 
 /*
@@ -239,19 +262,22 @@ static PVOID FdportFrameData(PNET_BUFFER Nb, ULONG Length, PVOID Bounce)
 }
 
 /*
- * Adds the NBL's frames, from First on (NULL: all of them, the NBL checked
- * and its status reset), to the transmit batch, flushing it when full and
- * stopping where a flush was Blocked. A frame's bytes are used in place
- * when contiguous, else copied to a bounce buffer. Returns the NBL's status
- * so far (SUCCESS until a flush says otherwise, INVALID_LENGTH or
- * INVALID_PACKET with no frame of it sent).
+ * Adds the NBL's frames, from First on (NULL: all of them, the NBL judged
+ * by FdportJudgeNbl and its status reset), to the transmit batch, flushing
+ * it when full and stopping where a flush was Blocked. A frame's bytes are
+ * used in place when contiguous, else copied to a bounce buffer. Returns
+ * the NBL's status so far (SUCCESS until a flush says otherwise, or
+ * FdportJudgeNbl's INVALID_LENGTH or INVALID_PACKET with no frame of it
+ * queued).
  */
 static NDIS_STATUS FdportGatherNbl(PFDPORT_ADAPTER Adapter, PNET_BUFFER_LIST Nbl, PNET_BUFFER First,
                                    PFDPORT_SEND_BATCH Sends)
 {
     if (First == NULL) {
-        if (!FdportFramesFit(Adapter, Nbl))
-            return NDIS_STATUS_INVALID_LENGTH;
+        NDIS_STATUS Verdict = FdportJudgeNbl(Adapter, Nbl);
+
+        if (Verdict != NDIS_STATUS_SUCCESS)
+            return Verdict;
         NET_BUFFER_LIST_STATUS(Nbl) = NDIS_STATUS_SUCCESS;
         First = NET_BUFFER_LIST_FIRST_NB(Nbl);
     }
@@ -266,7 +292,7 @@ static NDIS_STATUS FdportGatherNbl(PFDPORT_ADAPTER Adapter, PNET_BUFFER_LIST Nbl
         }
         Frame = &Adapter->SendFrames[Sends->FrameCount];
         Data = FdportFrameData(Nb, NET_BUFFER_DATA_LENGTH(Nb), Adapter->SendBounce[Sends->FrameCount]);
-        if (Data == NULL)
+        if (Data == NULL) /* FdportJudgeNbl found the bytes present: cannot happen */
             return NDIS_STATUS_INVALID_PACKET;
         Frame->Data.iov_base = Data;
         Frame->Data.iov_len = NET_BUFFER_DATA_LENGTH(Nb);

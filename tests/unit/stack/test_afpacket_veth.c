@@ -536,6 +536,34 @@ static void nbls_rejected_among_blocked_sends_count_one_error_each(void **state)
     assert_true(tp_read(fx.ba, &fx.ba->completed_on_test_thread_ok) < 12 * 10 - rejected);
 }
 
+/*
+ * An NBL one of whose frames its MDLs do not hold (the second NB describes
+ * 300 bytes, its MDL 100) completes INVALID_PACKET, one transmit error,
+ * with none of its frames sent: not the first either, which is whole. The
+ * NBL behind it and a later one go out, in order.
+ */
+static void nbl_with_a_frame_its_mdls_do_not_hold_sends_none_of_its_frames(void **state)
+{
+    (void)state;
+    PNET_BUFFER_LIST bad = tp_build_nbl(fx.ba, 0, 300, 3);
+    PNET_BUFFER second = NET_BUFFER_NEXT_NB(NET_BUFFER_LIST_FIRST_NB(bad));
+
+    NdisAdjustMdlLength(NET_BUFFER_FIRST_MDL(second), 100);
+    /* Sequence 0 again: B must never see one of the bad NBL's frames. */
+    NET_BUFFER_LIST_NEXT_NBL(bad) = tp_build_nbl(fx.ba, 0, 300, 2);
+    tp_send(fx.ba, bad);
+    assert_true(tp_wait_completions(fx.ba));
+    assert_true(tp_wait_for(fx.bb, &fx.bb->frames, 2));
+    tp_send(fx.ba, tp_build_nbl(fx.ba, 2, 300, 1)); /* a marker: once it is in, nothing else can be on its way */
+    assert_true(tp_wait_completions(fx.ba));
+    assert_true(tp_wait_for(fx.bb, &fx.bb->frames, 3));
+    assert_int_equal(tp_read(fx.bb, &fx.bb->frames), 3);
+    assert_int_equal(tp_read(fx.bb, &fx.bb->out_of_order), 0);
+    assert_int_equal(tp_read(fx.ba, &fx.ba->completed_other), 1);
+    assert_int_equal(tp_read(fx.ba, &fx.ba->completed_ok), 2);
+    assert_int_equal(tp_query_ulong(fx.ba, OID_GEN_XMIT_ERROR), 1);
+}
+
 /* One of B's frames with an 802.1Q tag (TPID 0x8100, this TCI) after its MAC addresses. */
 static PNET_BUFFER_LIST tagged_nbl(tp_binding *b, ULONG seq, ULONG length, USHORT tci, UCHAR *copy)
 {
@@ -665,6 +693,7 @@ int main(void)
         VETH_TEST(frames_the_socket_would_block_on_go_out_from_the_thread_in_order),
         VETH_TEST(pause_waits_for_sends_the_socket_would_block_on),
         VETH_TEST(nbls_rejected_among_blocked_sends_count_one_error_each),
+        VETH_TEST(nbl_with_a_frame_its_mdls_do_not_hold_sends_none_of_its_frames),
         VETH_TEST(vlan_tags_the_kernel_strips_come_back_in_the_frame),
         VETH_TEST(pause_and_restart_keep_the_adapter_working),
         VETH_TEST(loopback_interface_echoes_every_frame_once),
