@@ -162,9 +162,7 @@ void elem_give_back(struct elem_header *header)
     if (NDISBUF_UNLIKELY(vf_level() >= 2) && pool->kind <= NBUF_POOL_MDL && vf_quarantine_take(header))
         return;
     elem_scrub_for_reuse(pool, header);
-    elem_poison(pool, header);
-    if (NDISBUF_UNLIKELY(!pool_free_cached(pool->engine, elem_start(header))))
-        pool_free(pool->engine, elem_start(header));
+    elem_push_free(pool, header);
 }
 
 NDISBUF_HOT_PATH void nbl_elem_restore(struct nbuf_pool *pool, struct elem_header *header)
@@ -177,9 +175,7 @@ NDISBUF_HOT_PATH void nbl_elem_release_dirty(struct nbuf_pool *pool, struct elem
 {
     __atomic_store_n(&header->state, ELEM_FREE, __ATOMIC_RELAXED);
     nbl_elem_restore(pool, header);
-    elem_poison(pool, header);
-    if (NDISBUF_UNLIKELY(!pool_free_cached(pool->engine, elem_start(header))))
-        pool_free(pool->engine, elem_start(header));
+    elem_push_free(pool, header);
 }
 
 void elem_release_quarantined(struct elem_header *header)

@@ -514,14 +514,25 @@ static inline void elem_poison(const struct nbuf_pool *pool, struct elem_header 
         NDISBUF_POISON(elem_start(header), ELEM_HEADER_OFFSET);
 }
 
+/*
+ * The last step of every way an element goes back to its pool, once it is
+ * marked free and restored: poisoned (under AddressSanitizer) and pushed
+ * into this thread's magazine, or handed to the depot when that is full.
+ */
+static inline __attribute__((always_inline)) void elem_push_free(struct nbuf_pool *pool,
+                                                                 struct elem_header *header)
+{
+    elem_poison(pool, header);
+    if (NDISBUF_UNLIKELY(!pool_free_cached(pool->engine, elem_start(header))))
+        pool_free(pool->engine, elem_start(header));
+}
+
 /* Returns a live element to its pool at once (no quarantine: the caller is on a fast path). */
 static inline __attribute__((always_inline)) void elem_release(struct nbuf_pool *pool, struct elem_header *header)
 {
     __atomic_store_n(&header->state, ELEM_FREE, __ATOMIC_RELAXED);
     elem_scrub_for_reuse(pool, header);
-    elem_poison(pool, header);
-    if (NDISBUF_UNLIKELY(!pool_free_cached(pool->engine, elem_start(header))))
-        pool_free(pool->engine, elem_start(header));
+    elem_push_free(pool, header);
 }
 
 /*
@@ -559,16 +570,13 @@ static inline __attribute__((always_inline)) void nbl_elem_release(const struct 
                                                                    struct elem_header *header)
 {
     struct nbuf_pool *pool = shape->pool;
-    char *nbl = elem_start(header);
     if (NDISBUF_UNLIKELY(!nbl_elem_clean(shape, header))) {
         nbl_elem_release_dirty(pool, header);
         return;
     }
     __atomic_store_n(&header->state, ELEM_FREE, __ATOMIC_RELAXED);
-    nbl_source_handle_clear((PNET_BUFFER_LIST)nbl);
-    elem_poison(pool, header);
-    if (NDISBUF_UNLIKELY(!pool_free_cached(pool->engine, nbl)))
-        pool_free(pool->engine, nbl);
+    nbl_source_handle_clear((PNET_BUFFER_LIST)elem_start(header));
+    elem_push_free(pool, header);
 }
 
 /* The header's first word, derived_nbs masked off (ELEM_WORD_MASK): what ELEM_WORD_LIVE_AS is compared with. */
@@ -578,14 +586,15 @@ static inline uint64_t elem_header_word(const struct elem_header *header)
 }
 
 /*
- * The header of a live NBL of an NBL pool, or NULL for anything else (the
- * caller's careful path then names it). Never dereferences obj before the
- * arena says it is the start of an element (an NBL pool's NBL is). The
- * header is found from obj by a constant, not through the lookup, so a
+ * The header of obj when it is the start of an element of an NBL pool (an
+ * NBL) whose header names that pool, its pool in *pool_out; NULL for
+ * anything else (the caller's careful path then names it). Never
+ * dereferences obj before the arena says it is the start of an element.
+ * The header is found from obj by a constant, not through the lookup, so a
  * correctly predicted check costs the fast paths no latency.
  */
-static inline __attribute__((always_inline)) struct elem_header *elem_live_nbl_of(const void *obj,
-                                                                                  struct nbuf_pool **pool_out)
+static inline __attribute__((always_inline)) struct elem_header *elem_nbl_element_of(const void *obj,
+                                                                                      struct nbuf_pool **pool_out)
 {
     struct pool *engine = pool_of_element_start(obj);
     struct elem_header *h = (struct elem_header *)((uintptr_t)obj + ELEM_HEADER_OFFSET);
@@ -597,30 +606,29 @@ static inline __attribute__((always_inline)) struct elem_header *elem_live_nbl_o
      * a miss, and the addresses of the NB and the tails must not wait for it.
      */
     struct nbuf_pool *pool = engine->user;
-    if (NDISBUF_UNLIKELY(pool->kind != NBUF_POOL_NBL || h->pool != pool ||
-                         __atomic_load_n(&h->state, __ATOMIC_RELAXED) != ELEM_LIVE))
+    if (NDISBUF_UNLIKELY(pool->kind != NBUF_POOL_NBL || h->pool != pool))
         return NULL;
     *pool_out = pool;
     return h;
 }
 
+static inline __attribute__((always_inline)) struct elem_header *elem_live_nbl_of(const void *obj,
+                                                                                  struct nbuf_pool **pool_out)
+{
+    struct elem_header *h = elem_nbl_element_of(obj, pool_out);
+    return NDISBUF_LIKELY(h && __atomic_load_n(&h->state, __ATOMIC_RELAXED) == ELEM_LIVE) ? h : NULL;
+}
+
 /*
- * elem_live_nbl_of, and the NBL without flags (no separate context block)
- * and derived as `kind` (DERIVED_NONE: a plain NBL).
+ * elem_nbl_element_of for a live NBL without flags (no separate context
+ * block), derived as `kind` (DERIVED_NONE: a plain NBL): one compare of
+ * the header's first word.
  */
 static inline __attribute__((always_inline)) struct elem_header *elem_live_nbl_as(const void *obj, uint8_t kind,
                                                                                   struct nbuf_pool **pool_out)
 {
-    struct pool *engine = pool_of_element_start(obj);
-    struct elem_header *h = (struct elem_header *)((uintptr_t)obj + ELEM_HEADER_OFFSET);
-    if (NDISBUF_UNLIKELY(!engine))
-        return NULL;
-    struct nbuf_pool *pool = engine->user; /* elem_live_nbl_of says why not h->pool */
-    if (NDISBUF_UNLIKELY(pool->kind != NBUF_POOL_NBL || h->pool != pool ||
-                         elem_header_word(h) != ELEM_WORD_LIVE_AS(kind)))
-        return NULL;
-    *pool_out = pool;
-    return h;
+    struct elem_header *h = elem_nbl_element_of(obj, pool_out);
+    return NDISBUF_LIKELY(h && elem_header_word(h) == ELEM_WORD_LIVE_AS(kind)) ? h : NULL;
 }
 
 /* elem_live_nbl_of, when the caller needs only the header. */

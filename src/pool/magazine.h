@@ -180,11 +180,20 @@ static inline bool pool_free_cached(struct pool *pool, void *element)
     return true;
 }
 
-/* The index of the element starting at `start` in pool (a multiply, no division). */
+/*
+ * rel / stride for a byte offset rel into a pool, by one multiply with
+ * reciprocal = ceil(2^64 / stride): the one place that divides by a
+ * pool's element size.
+ */
+static inline uint64_t pool_index_of(uintptr_t rel, uint64_t reciprocal)
+{
+    return (uint64_t)(((unsigned __int128)rel * reciprocal) >> 64);
+}
+
+/* The index of the element starting at `start` in pool. */
 static inline size_t pool_element_index(const struct pool *pool, const void *start)
 {
-    uintptr_t rel = (uintptr_t)start - (uintptr_t)pool->base;
-    return (size_t)(((unsigned __int128)rel * pool->reciprocal) >> 64);
+    return (size_t)pool_index_of((uintptr_t)start - (uintptr_t)pool->base, pool->reciprocal);
 }
 
 /* pool_element_containing, inline: the element holding addr and its pool, or NULL. */
@@ -193,8 +202,7 @@ static inline void *pool_element_lookup(const void *addr, struct pool **owner)
     struct pool *pool = arena_owner(addr);
     if (NDISBUF_UNLIKELY(!pool))
         return NULL;
-    uintptr_t rel = (uintptr_t)addr - (uintptr_t)pool->base;
-    uint64_t index = (uint64_t)(((unsigned __int128)rel * pool->reciprocal) >> 64);
+    uint64_t index = pool_index_of((uintptr_t)addr - (uintptr_t)pool->base, pool->reciprocal);
     if (NDISBUF_UNLIKELY(index >= __atomic_load_n(&pool->capacity, __ATOMIC_ACQUIRE)))
         return NULL;
     *owner = pool;
@@ -225,7 +233,7 @@ static inline __attribute__((always_inline)) bool pool_geometry_holds_start(cons
                                                                             const void *addr)
 {
     uintptr_t rel = (uintptr_t)addr - g->base;
-    uint64_t index = (uint64_t)(((unsigned __int128)rel * g->reciprocal) >> 64);
+    uint64_t index = pool_index_of(rel, g->reciprocal);
     return index < g->capacity && index * g->stride == rel;
 }
 
