@@ -791,21 +791,6 @@ static VOID LoopbackCancelOidRequest(NDIS_HANDLE MiniportAdapterContext, PVOID R
 /* Initialize, pause, restart, halt                                        */
 /* ====================================================================== */
 
-/* A locally administered MAC address, 02:00:5E plus three bytes hashed from the adapter name. */
-static VOID LoopbackDeriveMacAddress(const char *Name, PUCHAR MacAddress)
-{
-    ULONG Hash = 2166136261u; /* FNV-1a */
-
-    for (; Name != NULL && *Name != '\0'; Name++)
-        Hash = (Hash ^ (UCHAR)*Name) * 16777619u;
-    MacAddress[0] = 0x02;
-    MacAddress[1] = 0x00;
-    MacAddress[2] = 0x5E;
-    MacAddress[3] = (UCHAR)(Hash >> 16);
-    MacAddress[4] = (UCHAR)(Hash >> 8);
-    MacAddress[5] = (UCHAR)Hash;
-}
-
 /* First attributes: names the adapter context every later handler gets. */
 static NDIS_STATUS LoopbackSetRegistrationAttributes(PLOOPBACK_ADAPTER Adapter)
 {
@@ -892,7 +877,7 @@ static NDIS_STATUS LoopbackInitializeEx(NDIS_HANDLE NdisMiniportHandle, NDIS_HAN
     Adapter->Lookahead = LOOPBACK_MTU;
     pthread_mutex_init(&Adapter->Lock, NULL);
     pthread_cond_init(&Adapter->Wake, NULL);
-    LoopbackDeriveMacAddress(ndisbuf_miniport_adapter_name(NdisMiniportHandle), Adapter->MacAddress);
+    MpDeriveMacAddress(ndisbuf_miniport_adapter_name(NdisMiniportHandle), 0x5E, Adapter->MacAddress); /* 02:00:5E: loopback */
 
     Status = LoopbackSetRegistrationAttributes(Adapter);
     if (Status == NDIS_STATUS_SUCCESS)

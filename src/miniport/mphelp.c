@@ -1,6 +1,21 @@
 /* SPDX-License-Identifier: MIT */
+
 /* Helpers shared by the miniports ndisbuf ships (mphelp.h). */
 #include "mphelp.h"
+
+VOID MpDeriveMacAddress(const char *Name, UCHAR Kind, PUCHAR MacAddress)
+{
+    ULONG Hash = 2166136261u; /* FNV-1a */
+
+    for (; Name != NULL && *Name != '\0'; Name++)
+        Hash = (Hash ^ (UCHAR)*Name) * 16777619u;
+    MacAddress[0] = 0x02;
+    MacAddress[1] = 0x00;
+    MacAddress[2] = Kind;
+    MacAddress[3] = (UCHAR)(Hash >> 16);
+    MacAddress[4] = (UCHAR)(Hash >> 8);
+    MacAddress[5] = (UCHAR)Hash;
+}
 
 NDIS_STATUS MpAnswerQuery(PNDIS_OID_REQUEST Request, const VOID *Data, ULONG Length)
 {

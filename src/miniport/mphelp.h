@@ -11,6 +11,12 @@
 
 #include <ndis.h>
 
+/*
+ * A locally administered MAC address for an adapter named Name (NULL: no
+ * name): 02:00:Kind plus three bytes of the name's FNV-1a hash, so the same
+ * name gives the same address and each miniport kind its own range.
+ */
+VOID MpDeriveMacAddress(const char *Name, UCHAR Kind, PUCHAR MacAddress);
 /* Copies a query's answer out, or says how many bytes it needs (BUFFER_TOO_SHORT). */
 NDIS_STATUS MpAnswerQuery(PNDIS_OID_REQUEST Request, const VOID *Data, ULONG Length);
 /* Answers a statistics counter: a ULONG64, or its low ULONG in a 4-byte buffer (as documented). */

@@ -18,21 +18,7 @@
 #include <sys/ioctl.h>
 
 #include "fdport.h"
-
-/* A locally administered MAC address, 02:00:54 plus three bytes hashed from the name. */
-static VOID TapDeriveMacAddress(const char *Name, PUCHAR MacAddress)
-{
-    ULONG Hash = 2166136261u; /* FNV-1a */
-
-    for (; *Name != '\0'; Name++)
-        Hash = (Hash ^ (UCHAR)*Name) * 16777619u;
-    MacAddress[0] = 0x02;
-    MacAddress[1] = 0x00;
-    MacAddress[2] = 0x54;
-    MacAddress[3] = (UCHAR)(Hash >> 16);
-    MacAddress[4] = (UCHAR)(Hash >> 8);
-    MacAddress[5] = (UCHAR)Hash;
-}
+#include "mphelp.h" /* MpDeriveMacAddress */
 
 /* Creates the TAP interface (non-persistent: it goes with the descriptor) and brings it up. */
 static NDIS_STATUS TapOpen(PFDPORT_ADAPTER Adapter)
@@ -50,7 +36,7 @@ static NDIS_STATUS TapOpen(PFDPORT_ADAPTER Adapter)
         return errno == ENOMEM ? NDIS_STATUS_RESOURCES : NDIS_STATUS_OPEN_FAILED;
 
     Adapter->IfIndex = (int)if_nametoindex(Adapter->IfName);
-    TapDeriveMacAddress(Adapter->IfName, Adapter->MacAddress);
+    MpDeriveMacAddress(Adapter->IfName, 0x54, Adapter->MacAddress); /* 02:00:54: TAP */
     Status = FdportBringUp(Adapter);
     if (Status != NDIS_STATUS_SUCCESS)
         return Status;

@@ -85,10 +85,7 @@ const char *vf_fault_kind_name(ULONG kind)
 /* The k-th output of a splitmix64 stream seeded with seed: a function of (seed, k) only. */
 static ULONG64 fault_draw(ULONG seed, ULONG64 k)
 {
-    ULONG64 z = (ULONG64)seed + k * 0x9E3779B97F4A7C15ull;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
+    return vf_splitmix64((ULONG64)seed + k * VF_SPLITMIX64_GAMMA);
 }
 
 /* Whether the plan fails allocation number k (1-based). */

@@ -38,10 +38,7 @@ static struct {
 /* The next interval, 0..max_us microseconds (splitmix64 from the seed). */
 static ULONG storm_interval(void)
 {
-    ULONG64 z = (storm.rng += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
+    ULONG64 z = vf_splitmix64(storm.rng += VF_SPLITMIX64_GAMMA);
     return (ULONG)(z % ((ULONG64)storm.max_us + 1));
 }
 

@@ -105,4 +105,18 @@ static inline bool vf_fault_force_resources_now(void)
  */
 void vf_track_describe(const void *nbl, char *owner, size_t owner_size, char *history, size_t history_size);
 
+/*
+ * splitmix64: the output for stream position z, which is seed + k *
+ * VF_SPLITMIX64_GAMMA for the k-th draw. The one generator behind the
+ * verifier's seeded choices (fault plans, pause storms), so a seed means
+ * the same draws everywhere.
+ */
+#define VF_SPLITMIX64_GAMMA 0x9E3779B97F4A7C15ull
+static inline uint64_t vf_splitmix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
 #endif /* NDISBUF_VERIFY_VERIFY_H */
