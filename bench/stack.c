@@ -13,10 +13,13 @@
  *
  * 1. Loopback: benchprot over the VLAN filter of examples/ (tags every
  *    frame into the back-fill, pushes 16 bytes of context) over the
- *    loopback miniport (completes each send, indicates a copy on its own
- *    thread); the filter strips the tag on the way up; benchprot returns
- *    the copy. Frames/s (wall) and frames per CPU-second of the whole
- *    process (getrusage: every thread, user + system), i.e. per busy core.
+ *    loopback miniport (completes each send, indicates a copy); the filter
+ *    strips the tag on the way up; benchprot returns the copy. Twice: with
+ *    the loopback's data path on its own thread (keyword DataPath 0, the
+ *    default: every frame crosses CPUs twice) and in the sender's context
+ *    (DataPath 1: one CPU does everything, inside NdisSendNetBufferLists).
+ *    Frames/s (wall) and frames per CPU-second of the whole process
+ *    (getrusage: every thread, user + system), i.e. per busy core.
  * 2. AF_PACKET: in a private network namespace (unshare; root only), a
  *    veth pair a/b, nothing reading b. Ours: benchprot over the AF_PACKET
  *    miniport on a. Per chain of 64 frames benchprot bulk-allocates 64
@@ -36,8 +39,9 @@
  *    overhead = ours / plain - 1, in frames/s and in CPU per frame.
  *    Skipped with a message when not root or the veth cannot be made.
  *
- * BENCH_STACK=loopback or BENCH_STACK=afpacket runs only that part (to
- * profile one, e.g. under valgrind --tool=callgrind); unset, both run.
+ * BENCH_STACK=loopback (both data paths), loopback-thread, loopback-inline
+ * or afpacket runs only that part (to profile one, e.g. under valgrind
+ * --tool=callgrind); unset, all run.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -249,7 +253,15 @@ static int bp_run(unsigned long frames, int expect_receive, struct run_result *r
 /* 1. loopback                                                             */
 /* ====================================================================== */
 
-static void loopback_bench(int quick)
+/* The loopback's data paths, by their "DataPath" keyword value. */
+static const struct loopback_data_path {
+    const char *keyword_value, *name, *row;
+} loopback_data_paths[] = {
+    {"0", "loopback-thread", "stack: protocol->VLAN->loopback->receive->return, 64 B, loopback thread (DataPath 0)"},
+    {"1", "loopback-inline", "stack: protocol->VLAN->loopback->receive->return, 64 B, sender's context (DataPath 1)"},
+};
+
+static void loopback_bench(int quick, const struct loopback_data_path *path)
 {
     NDIS_HANDLE miniport = NULL, adapter = NULL, filter = NULL, binding = NULL;
     int vlan = 0;
@@ -257,22 +269,22 @@ static void loopback_bench(int quick)
     int rounds = quick ? 1 : 5;
     double fps[BENCH_MAX_ROUNDS], per_core[BENCH_MAX_ROUNDS];
     struct run_result r = {0};
+    const NDISBUF_KEYWORD keyword = {.Name = "DataPath", .Value = path->keyword_value};
 
     if (ndisbuf_loopback_driver_entry(&miniport) != NDIS_STATUS_SUCCESS ||
         VlanFilterDriverEntry(STACK_VLAN, 0) != NDIS_STATUS_SUCCESS || !(vlan = 1) ||
-        ndisbuf_stack_add_adapter(miniport, "bench0", &adapter) != NDIS_STATUS_SUCCESS ||
+        ndisbuf_stack_add_adapter_ex(miniport, "bench0", &keyword, 1, &adapter) != NDIS_STATUS_SUCCESS ||
         ndisbuf_stack_attach_filter(adapter, VlanFilterDriverHandle(), NDISBUF_FILTER_POSITION_TOP, &filter) !=
             NDIS_STATUS_SUCCESS ||
         ndisbuf_stack_bind(adapter, bp.driver, &binding) != NDIS_STATUS_SUCCESS) {
         fprintf(stderr, "stack: could not build protocol -> VLAN filter -> loopback (%s); skipped\n",
                 ndisbuf_last_diagnostic());
-        bench_row("stack: protocol->VLAN->loopback->receive->return, 64 B", "skipped", "-", "-", ">= 10 Mfps/core",
-                  "-");
+        bench_row(path->row, "skipped", "-", "-", ">= 10 Mfps/core", "-");
         goto teardown;
     }
-    printf("stack: benchprot -> VLAN filter -> loopback, %d-byte frames in chains of %d, window %d; "
+    printf("stack (%s): benchprot -> VLAN filter -> loopback, %d-byte frames in chains of %d, window %d; "
            "back-fill %lu, context back-fill %lu\n",
-           STACK_FRAME, STACK_BATCH, STACK_WINDOW, (unsigned long)bp.data_backfill,
+           path->name, STACK_FRAME, STACK_BATCH, STACK_WINDOW, (unsigned long)bp.data_backfill,
            (unsigned long)bp.context_backfill);
     bp_run(frames / 10, 1, &r); /* warm up */
     for (int i = 0; i < rounds; i++) {
@@ -290,7 +302,7 @@ static void loopback_bench(int quick)
         snprintf(nd, sizeof nd, "%.2f Mfps/core", core / 1e6);
         snprintf(peer, sizeof peer, "wall %.2f Mfps (%.2f cores busy)", wall / 1e6, wall / core);
         snprintf(met, sizeof met, "%s", core >= 10e6 ? "yes" : "NO");
-        bench_row("stack: protocol->VLAN->loopback->receive->return, 64 B", nd, peer, "-", ">= 10 Mfps/core", met);
+        bench_row(path->row, nd, peer, "-", ">= 10 Mfps/core", met);
     }
 teardown:
     if (binding)
@@ -471,11 +483,12 @@ int main(void)
         fprintf(stderr, "stack: NdisRegisterProtocolDriver failed (%s)\n", ndisbuf_last_diagnostic());
         return 1;
     }
-    /* BENCH_STACK=loopback or =afpacket runs one part only (for profiling); unset, both. */
+    /* BENCH_STACK=loopback (both data paths), loopback-thread, loopback-inline or afpacket: one part only. */
     const char *only = getenv("BENCH_STACK");
-    if (!only || strcmp(only, "afpacket") != 0)
-        loopback_bench(quick);
-    if (!only || strcmp(only, "loopback") != 0)
+    for (size_t i = 0; i < sizeof loopback_data_paths / sizeof loopback_data_paths[0]; i++)
+        if (!only || !strcmp(only, "loopback") || !strcmp(only, loopback_data_paths[i].name))
+            loopback_bench(quick, &loopback_data_paths[i]);
+    if (!only || !strcmp(only, "afpacket"))
         afpacket_bench(quick);
     NdisDeregisterProtocolDriver(bp.driver);
     return 0;

@@ -317,10 +317,44 @@ NDISBUF_API const char *ndisbuf_layer_state_name(NDISBUF_LAYER_STATE State);
  * back with ndisbuf_miniport_adapter_name (an interface name for AF_PACKET
  * and TAP) and what bindings see as their AdapterName. On success *Adapter
  * is the running adapter; on failure it is NULL and nothing is left behind
- * (a miniport whose restart fails is halted again).
+ * (a miniport whose restart fails is halted again). The adapter has no
+ * keywords: it is ndisbuf_stack_add_adapter_ex with none.
  */
 NDISBUF_API NDIS_STATUS ndisbuf_stack_add_adapter(NDIS_HANDLE NdisMiniportDriverHandle,
                                                   const char *AdapterName, NDIS_HANDLE *Adapter);
+
+/* Limits of an adapter's keywords (ndisbuf_stack_add_adapter_ex). */
+#define NDISBUF_KEYWORD_MAX_COUNT 256  /* keywords one adapter may have */
+#define NDISBUF_KEYWORD_MAX_LENGTH 255 /* characters of a keyword's name, and of its value */
+
+/* One registry value under an adapter's key, as text (docs/stack.md, "Adapter keywords"). */
+typedef struct _NDISBUF_KEYWORD {
+    const char *Name;   /* the registry value's name, e.g. "DataPath"; matched case-insensitively */
+    const char *Value;  /* its text (a REG_SZ), e.g. "1" */
+} NDISBUF_KEYWORD, *PNDISBUF_KEYWORD;
+
+/*
+ * ndisbuf_stack_add_adapter for an adapter with keywords: the values a
+ * Windows adapter has under its registry key. A configuration the miniport
+ * opens on its MiniportAdapterHandle (NdisOpenConfigurationEx, NdisHandle
+ * = the handle MiniportInitializeEx got) sees them, and NdisReadConfiguration
+ * converts a value's text to the type asked for (ndis/config.h).
+ * Preconditions: KeywordCount is 0 to NDISBUF_KEYWORD_MAX_COUNT and
+ * Keywords points to that many entries (it may be NULL when the count is
+ * 0); each Name is 1 to NDISBUF_KEYWORD_MAX_LENGTH ASCII characters, no two
+ * the same ignoring case; each Value is 0 to NDISBUF_KEYWORD_MAX_LENGTH
+ * ASCII characters. A keyword that breaks one fails the call with
+ * NDIS_STATUS_INVALID_PARAMETER and a diagnostic naming its index, before
+ * anything is created or the miniport is called.
+ * Ownership: the library copies the keywords during the call; the caller's
+ * array and strings may go as soon as it returns, success or failure. The
+ * copy lives with the adapter until ndisbuf_stack_remove_adapter (or the
+ * failure of this call) frees it. Everything else as ndisbuf_stack_add_adapter;
+ * NDIS_STATUS_RESOURCES when the copy cannot be made.
+ */
+NDISBUF_API NDIS_STATUS ndisbuf_stack_add_adapter_ex(NDIS_HANDLE NdisMiniportDriverHandle, const char *AdapterName,
+                                                     const NDISBUF_KEYWORD *Keywords, ULONG KeywordCount,
+                                                     NDIS_HANDLE *Adapter);
 /* Unbinds every binding, detaches every filter (top-down), pauses and halts
  * the miniport, and frees the adapter. */
 NDISBUF_API NDIS_STATUS ndisbuf_stack_remove_adapter(NDIS_HANDLE Adapter);
@@ -382,7 +416,10 @@ NDISBUF_API const char *ndisbuf_miniport_adapter_name(NDIS_HANDLE MiniportAdapte
  * NdisMDeregisterMiniportDriver unloads it. Adapters are then added with
  * ndisbuf_stack_add_adapter.
  *  - loopback: in process; a frame sent is completed and comes back as a
- *    received copy, on the miniport's own thread. Any adapter name.
+ *    received copy, on the miniport's own thread, or with the keyword
+ *    DataPath "1" (ndisbuf_stack_add_adapter_ex) in the sender's context,
+ *    before NdisSendNetBufferLists returns (docs/stack.md). Any adapter
+ *    name.
  *  - afpacket: a Linux interface through an AF_PACKET socket (the adapter
  *    name is the interface name; needs CAP_NET_RAW): an Ethernet interface,
  *    or lo (NDIS_STATUS_UNSUPPORTED_MEDIA for other media); its own outgoing

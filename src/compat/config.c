@@ -1,30 +1,53 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Driver configuration without a registry (include/ndisbuf/ndis/config.h):
- * a handle is a small allocation with a magic word, so a close of
- * something else is caught; every read misses, as a keyword that was
- * never written does on Windows, and the driver keeps its default.
+ * Driver configuration (include/ndisbuf/ndis/config.h). ndisbuf has no
+ * registry; the one place a driver finds values is an adapter's keywords
+ * (ndisbuf_stack_add_adapter_ex), which play the values under a Windows
+ * adapter's key. A configuration opened on a MiniportAdapterHandle takes
+ * its own copy of them; one opened on anything else is empty, as a key
+ * with no values is.
+ *
+ * A handle is an allocation with a magic word, so a close of something
+ * else is caught. Each successful read hands out a parameter block the
+ * handle owns: blocks are chained on it and freed together at
+ * NdisCloseConfiguration, so a value stays valid until then, whatever
+ * else is read. Keywords are text (a REG_SZ); a read converts the text to
+ * the type asked for.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "ndis.h"
+#include "stack/stack.h"
 #include "verify/verify.h"
 
 #define CONFIG_MAGIC 0x47464e43u /* "CNFG" */
 
-struct config {
-    ULONG magic;
+/* One value handed out by NdisReadConfiguration; a string's characters follow it. */
+struct config_value {
+    struct config_value *next;
+    NDIS_CONFIGURATION_PARAMETER parameter;
+    WCHAR text[];
 };
 
-static NDIS_HANDLE config_new(const char *fn)
+struct config {
+    ULONG magic;
+    stack_keywords *keywords;      /* an adapter's (a copy), or NULL: an empty configuration */
+    struct config_value *values;   /* what reads handed out, freed at close */
+};
+
+/* Takes ownership of keywords (freed here if the handle cannot be made). */
+static NDIS_HANDLE config_new(const char *fn, stack_keywords *keywords)
 {
-    struct config *c = malloc(sizeof(*c));
+    struct config *c = calloc(1, sizeof(*c));
 
     if (!c) {
         vf_diagnostic(fn, "out of memory for a configuration handle");
+        free(keywords);
         return NULL;
     }
     c->magic = CONFIG_MAGIC;
+    c->keywords = keywords;
     return c;
 }
 
@@ -42,6 +65,7 @@ static bool config_ok(NDIS_HANDLE handle, const char *fn)
 NDIS_STATUS NdisOpenConfigurationEx(PNDIS_CONFIGURATION_OBJECT ConfigObject, PNDIS_HANDLE ConfigurationHandle)
 {
     static const char fn[] = "NdisOpenConfigurationEx";
+    stack_keywords *keywords;
     NDIS_HANDLE handle;
 
     if (!ConfigObject || !ConfigurationHandle) {
@@ -54,7 +78,11 @@ NDIS_STATUS NdisOpenConfigurationEx(PNDIS_CONFIGURATION_OBJECT ConfigObject, PND
                       ConfigObject->Header.Type, ConfigObject->Header.Revision, ConfigObject->Header.Size);
         return NDIS_STATUS_INVALID_PARAMETER;
     }
-    handle = config_new(fn);
+    if (stack_adapter_keywords_copy(ConfigObject->NdisHandle, &keywords) != NDIS_STATUS_SUCCESS) {
+        vf_diagnostic(fn, "out of memory for the adapter's keywords");
+        return NDIS_STATUS_RESOURCES;
+    }
+    handle = config_new(fn, keywords);
     if (!handle)
         return NDIS_STATUS_RESOURCES;
     *ConfigurationHandle = handle;
@@ -72,7 +100,7 @@ VOID NdisOpenProtocolConfiguration(PNDIS_STATUS Status, PNDIS_HANDLE Configurati
         *Status = NDIS_STATUS_INVALID_PARAMETER;
         return;
     }
-    handle = config_new("NdisOpenProtocolConfiguration");
+    handle = config_new("NdisOpenProtocolConfiguration", NULL);
     if (handle)
         *ConfigurationHandle = handle;
     *Status = handle ? NDIS_STATUS_SUCCESS : NDIS_STATUS_RESOURCES;
@@ -88,20 +116,180 @@ static void keyword_text(const NDIS_STRING *keyword, char *out, size_t size)
     out[i] = '\0';
 }
 
+static WCHAR ascii_upper(WCHAR c)
+{
+    return c >= 'a' && c <= 'z' ? (WCHAR)(c - 'a' + 'A') : c;
+}
+
+/* Whether the UTF-16 keyword is `name`, ignoring case (names are ASCII). */
+static bool keyword_is(const NDIS_STRING *keyword, const char *name)
+{
+    size_t i, n = keyword->Length / sizeof(WCHAR);
+
+    for (i = 0; i < n; i++)
+        if (!name[i] || ascii_upper(keyword->Buffer[i]) != ascii_upper((WCHAR)name[i]))
+            return false;
+    return name[i] == '\0';
+}
+
+static const NDISBUF_KEYWORD *keyword_find(const stack_keywords *keywords, const NDIS_STRING *keyword)
+{
+    for (ULONG i = 0; i < keywords->count; i++)
+        if (keyword_is(keyword, keywords->entries[i].Name))
+            return &keywords->entries[i];
+    return NULL;
+}
+
+static int digit_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* All of text as a number in `base` that fits a ULONG: digits only, no sign, no spaces. */
+static bool text_to_ulong(const char *text, int base, ULONG *out)
+{
+    unsigned long long v = 0;
+
+    if (!*text)
+        return false;
+    for (; *text; text++) {
+        int d = digit_value(*text);
+        if (d < 0 || d >= base)
+            return false;
+        v = v * (unsigned)base + (unsigned)d;
+        if (v > 0xFFFFFFFFull)
+            return false;
+    }
+    *out = (ULONG)v;
+    return true;
+}
+
+/* A new value block chained on the handle, with room for `chars` characters of text. */
+static struct config_value *value_new(struct config *c, size_t chars)
+{
+    struct config_value *v = calloc(1, sizeof(*v) + chars * sizeof(WCHAR));
+
+    if (!v) {
+        vf_diagnostic("NdisReadConfiguration", "out of memory for a configuration parameter");
+        return NULL;
+    }
+    v->next = c->values;
+    c->values = v;
+    return v;
+}
+
+static NDIS_STATUS read_integer(struct config *c, const NDISBUF_KEYWORD *k, bool hex,
+                                PNDIS_CONFIGURATION_PARAMETER *out)
+{
+    const char *digits = k->Value;
+    struct config_value *v;
+    ULONG number;
+
+    if (hex && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X'))
+        digits += 2;
+    if (!text_to_ulong(digits, hex ? 16 : 10, &number)) {
+        vf_diagnostic("NdisReadConfiguration", "keyword '%s' is '%s', not %s number from 0 to %s", k->Name,
+                      k->Value, hex ? "a hexadecimal" : "a decimal", hex ? "FFFFFFFF" : "4294967295");
+        return NDIS_STATUS_FAILURE;
+    }
+    v = value_new(c, 0);
+    if (!v)
+        return NDIS_STATUS_RESOURCES;
+    v->parameter.ParameterType = NdisParameterInteger; /* also for a hexadecimal read, as documented */
+    v->parameter.ParameterData.IntegerData = number;
+    *out = &v->parameter;
+    return NDIS_STATUS_SUCCESS;
+}
+
+static NDIS_STATUS read_string(struct config *c, const NDISBUF_KEYWORD *k, PNDIS_CONFIGURATION_PARAMETER *out)
+{
+    size_t n = strlen(k->Value); /* at most NDISBUF_KEYWORD_MAX_LENGTH, ASCII */
+    struct config_value *v = value_new(c, n + 1);
+
+    if (!v)
+        return NDIS_STATUS_RESOURCES;
+    for (size_t i = 0; i < n; i++)
+        v->text[i] = (WCHAR)k->Value[i];
+    v->text[n] = 0;
+    v->parameter.ParameterType = NdisParameterString;
+    v->parameter.ParameterData.StringData.Buffer = v->text;
+    v->parameter.ParameterData.StringData.Length = (USHORT)(n * sizeof(WCHAR));
+    v->parameter.ParameterData.StringData.MaximumLength = (USHORT)((n + 1) * sizeof(WCHAR));
+    *out = &v->parameter;
+    return NDIS_STATUS_SUCCESS;
+}
+
+static NDIS_STATUS read_unsupported(const NDISBUF_KEYWORD *k, const char *type)
+{
+    vf_diagnostic("NdisReadConfiguration", "keyword '%s' cannot be read as %s: keywords are text (REG_SZ), read "
+                  "as NdisParameterInteger, NdisParameterHexInteger or NdisParameterString", k->Name, type);
+    return NDIS_STATUS_FAILURE;
+}
+
+static NDIS_STATUS read_keyword(struct config *c, const NDISBUF_KEYWORD *k, NDIS_PARAMETER_TYPE type,
+                                PNDIS_CONFIGURATION_PARAMETER *out)
+{
+    switch (type) {
+    case NdisParameterInteger:
+        return read_integer(c, k, false, out);
+    case NdisParameterHexInteger:
+        return read_integer(c, k, true, out);
+    case NdisParameterString:
+        return read_string(c, k, out);
+    case NdisParameterMultiString:
+        return read_unsupported(k, "NdisParameterMultiString");
+    case NdisParameterBinary:
+        return read_unsupported(k, "NdisParameterBinary");
+    }
+    return read_unsupported(k, "an unknown ParameterType");
+}
+
+/* NULL pointers the call cannot work without (Status itself is checked first). */
+static bool read_arguments_ok(PNDIS_CONFIGURATION_PARAMETER *ParameterValue, const NDIS_STRING *Keyword)
+{
+    if (!ParameterValue || !Keyword || (!Keyword->Buffer && Keyword->Length)) {
+        vf_diagnostic("NdisReadConfiguration", "%s is NULL",
+                      !ParameterValue ? "ParameterValue" : !Keyword ? "Keyword" : "Keyword->Buffer");
+        return false;
+    }
+    return true;
+}
+
 VOID NdisReadConfiguration(PNDIS_STATUS Status, PNDIS_CONFIGURATION_PARAMETER *ParameterValue,
                            NDIS_HANDLE ConfigurationHandle, PNDIS_STRING Keyword,
                            NDIS_PARAMETER_TYPE ParameterType)
 {
+    struct config *c = ConfigurationHandle;
+    const NDISBUF_KEYWORD *k;
     char name[64];
 
-    (void)ParameterValue;
-    (void)ParameterType;
+    if (!Status) {
+        vf_diagnostic("NdisReadConfiguration", "Status is NULL");
+        return;
+    }
+    if (!read_arguments_ok(ParameterValue, Keyword)) {
+        *Status = NDIS_STATUS_INVALID_PARAMETER;
+        return;
+    }
     *Status = NDIS_STATUS_FAILURE;
     if (!config_ok(ConfigurationHandle, "NdisReadConfiguration"))
         return;
-    keyword_text(Keyword, name, sizeof(name));
-    vf_diagnostic("NdisReadConfiguration", "no keyword '%s': ndisbuf has no registry, every configuration is empty",
-                  name);
+    if (!c->keywords) {
+        keyword_text(Keyword, name, sizeof(name));
+        vf_diagnostic("NdisReadConfiguration", "no keyword '%s': only a configuration opened on a "
+                      "MiniportAdapterHandle has keywords (ndisbuf_stack_add_adapter_ex), this one is empty",
+                      name);
+        return;
+    }
+    k = keyword_find(c->keywords, Keyword);
+    if (k) /* a keyword the adapter does not have is a quiet miss: the driver takes its default */
+        *Status = read_keyword(c, k, ParameterType, ParameterValue);
 }
 
 VOID NdisWriteConfiguration(PNDIS_STATUS Status, NDIS_HANDLE ConfigurationHandle, PNDIS_STRING Keyword,
@@ -123,6 +311,12 @@ VOID NdisCloseConfiguration(NDIS_HANDLE ConfigurationHandle)
 
     if (!config_ok(ConfigurationHandle, "NdisCloseConfiguration"))
         return;
+    while (c->values) {
+        struct config_value *v = c->values;
+        c->values = v->next;
+        free(v);
+    }
+    free(c->keywords);
     c->magic = 0;
     free(c);
 }

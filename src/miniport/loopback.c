@@ -10,13 +10,28 @@
  * Ethernet header or longer than MTU + header complete with
  * NDIS_STATUS_INVALID_LENGTH and come back as nothing.
  *
- * The data path runs on the adapter's own thread, so every send completion
- * and receive indication crosses threads the way a NIC's DPC does:
+ * The data path runs where the adapter's "DataPath" keyword says
+ * (ndisbuf_stack_add_adapter_ex; read once, at initialize):
  *
- *   MiniportSendNetBufferListsEx --queue (one lock per call)--> thread
- *   thread: copy each frame into a receive NBL, indicate (up to 64 per call),
- *           then complete the sends (up to 64 per call)
- *   MiniportReturnNetBufferLists (any thread) --free list--> thread
+ *  - 0, the default: on the adapter's own thread, so every send completion
+ *    and receive indication crosses threads the way a NIC's DPC on another
+ *    processor does:
+ *
+ *      MiniportSendNetBufferListsEx --queue (one lock per call)--> thread
+ *      thread: copy each frame into a receive NBL, indicate (up to 64 per
+ *              call), then complete the sends (up to 64 per call)
+ *      MiniportReturnNetBufferLists (any thread) --free list--> thread
+ *
+ *  - 1: in the sender's context, the way a DPC queued on the sending
+ *    processor runs as soon as the send handler drops back below
+ *    DISPATCH_LEVEL: MiniportSendNetBufferListsEx itself copies, indicates
+ *    and completes, so the receive indications and the send completion
+ *    reach the drivers above before NdisSendNetBufferLists returns, on the
+ *    same thread, and nothing crosses CPUs. A send made from inside that
+ *    (a receive handler that answers at once) is not looped back inside
+ *    it: it waits on the thread's deferred queue and goes when the outer
+ *    send is done, as a DPC queued from a DPC runs after it, so an echo
+ *    loop cannot grow the stack. The thread then only completes pauses.
  *
  * Receive NBLs are allocated once, at initialize, and recycled, with
  * context back-fill for the layers above (mphelp.h): the data path makes no
@@ -58,6 +73,14 @@
     (NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_MULTICAST | NDIS_PACKET_TYPE_ALL_MULTICAST |       \
      NDIS_PACKET_TYPE_BROADCAST | NDIS_PACKET_TYPE_PROMISCUOUS)
 
+/* Where the data path runs: the values of the "DataPath" keyword. */
+typedef enum _LOOPBACK_DATA_PATH {
+    LoopbackDataPathThread = 0, /* the adapter's own thread (the default) */
+    LoopbackDataPathInline = 1  /* the sender's context */
+} LOOPBACK_DATA_PATH;
+
+#define LOOPBACK_KEYWORD_DATA_PATH "DataPath" /* as NDIS_STRING_CONST("DataPath") reads it */
+
 typedef enum _LOOPBACK_STATE {
     LoopbackPaused,
     LoopbackRunning,
@@ -71,6 +94,7 @@ typedef struct _LOOPBACK_ADAPTER {
     ULONG PacketFilter;
     ULONG Lookahead;
     NDIS_HANDLE ReceivePool;
+    LOOPBACK_DATA_PATH DataPath; /* set at initialize, read-only after */
     pthread_t Thread;
 
     /* What senders, returns and the thread share: a cache line of its own. */
@@ -80,6 +104,7 @@ typedef struct _LOOPBACK_ADAPTER {
     LOOPBACK_STATE State;
     BOOLEAN ThreadWaiting;          /* the thread sleeps on Wake */
     BOOLEAN ThreadBusy;             /* the thread holds sends or receive NBLs */
+    ULONG InlineSends;              /* DataPath 1: sends accepted and not yet completed */
     PNET_BUFFER_LIST SendHead;      /* queued sends, linked by Next */
     PNET_BUFFER_LIST SendTail;
     ULONG FreeReceiveCount;
@@ -93,9 +118,10 @@ typedef struct _LOOPBACK_ADAPTER {
     PNET_BUFFER_LIST FreeReceives[LOOPBACK_RECEIVE_COUNT];
 
     /*
-     * Statistics: written by the thread only, once per batch, read by OID
-     * queries; on a line of their own so that the thread's writes do not
-     * take the shared line away from the senders.
+     * Statistics: added to once per batch (by the thread, or by every
+     * sender with DataPath 1), read by OID queries; on a line of their own
+     * so that these writes do not take the shared line away from the
+     * senders.
      */
     _Alignas(LOOPBACK_CACHE_LINE) _Atomic ULONG64 FramesTransmitted;
     _Atomic ULONG64 FramesReceived;
@@ -111,6 +137,7 @@ typedef struct _LOOPBACK_RECEIVE_BATCH {
     PNET_BUFFER_LIST Tail;
     ULONG Count;
     BOOLEAN Resources;        /* indicate with NDIS_RECEIVE_FLAGS_RESOURCES */
+    ULONG DispatchFlag;       /* NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL when the data path runs at DISPATCH_LEVEL, or 0 */
 } LOOPBACK_RECEIVE_BATCH, *PLOOPBACK_RECEIVE_BATCH;
 
 /* Sends the thread has taken, completed LOOPBACK_BATCH at a time. */
@@ -120,6 +147,7 @@ typedef struct _LOOPBACK_SEND_BATCH {
     ULONG Count;
     ULONG Transmitted;        /* NBLs looped back, added to the statistics with the completion */
     ULONG Errors;
+    ULONG CompleteFlags;      /* NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL when the data path runs at DISPATCH_LEVEL, or 0 */
 } LOOPBACK_SEND_BATCH, *PLOOPBACK_SEND_BATCH;
 
 static MINIPORT_INITIALIZE LoopbackInitializeEx;
@@ -144,11 +172,14 @@ static const NDIS_OID LoopbackSupportedOids[] = {
     OID_802_3_MULTICAST_LIST,
 };
 
-/* Adds to a statistics counter; only the adapter's thread writes them, so no read-modify-write is needed. */
+/*
+ * Adds to a statistics counter, once per batch. Senders on several threads
+ * add at once when the data path is theirs (DataPath 1), so it is an
+ * atomic add: one per batch of up to LOOPBACK_BATCH frames.
+ */
 static VOID LoopbackCount(_Atomic ULONG64 *Counter, ULONG64 Amount)
 {
-    atomic_store_explicit(Counter, atomic_load_explicit(Counter, memory_order_relaxed) + Amount,
-                          memory_order_relaxed);
+    atomic_fetch_add_explicit(Counter, Amount, memory_order_relaxed);
 }
 
 /* ====================================================================== */
@@ -233,7 +264,7 @@ static VOID LoopbackFreeReceives(PLOOPBACK_ADAPTER Adapter)
 /* Gives the filled receive NBLs to NDIS; RESOURCES ones come straight back as spares. */
 static VOID LoopbackIndicateBatch(PLOOPBACK_ADAPTER Adapter, PLOOPBACK_RECEIVE_BATCH Batch)
 {
-    ULONG Flags = Batch->Resources ? NDIS_RECEIVE_FLAGS_RESOURCES : 0;
+    ULONG Flags = (Batch->Resources ? NDIS_RECEIVE_FLAGS_RESOURCES : 0) | Batch->DispatchFlag;
 
     if (Batch->Count == 0)
         return;
@@ -365,7 +396,7 @@ static VOID LoopbackCompleteSends(PLOOPBACK_ADAPTER Adapter, PLOOPBACK_SEND_BATC
     if (Sends->Errors != 0)
         LoopbackCount(&Adapter->TransmitErrors, Sends->Errors);
     NET_BUFFER_LIST_NEXT_NBL(Sends->Tail) = NULL;
-    NdisMSendNetBufferListsComplete(Adapter->MiniportAdapterHandle, Sends->Head, 0);
+    NdisMSendNetBufferListsComplete(Adapter->MiniportAdapterHandle, Sends->Head, Sends->CompleteFlags);
     Sends->Head = Sends->Tail = NULL;
     Sends->Count = Sends->Transmitted = Sends->Errors = 0;
 }
@@ -446,16 +477,21 @@ static PNET_BUFFER_LIST LoopbackLookaheadNext(PLOOPBACK_LOOKAHEAD Ahead)
 }
 
 /*
- * Processes the sends the thread took off the queue: loops each back when
- * Running, fails it with NDIS_STATUS_PAUSED otherwise; indicates and
- * completes in batches. The receive spares it did not use stay in Batch.
+ * Processes a chain of sends (the thread's, or one sender's with DataPath
+ * 1): loops each back when Running, fails it with NDIS_STATUS_PAUSED
+ * otherwise; indicates and completes in batches, with the DISPATCH_LEVEL
+ * flags when AtDispatch. The receive spares it did not use stay in Batch
+ * (which the caller starts empty).
  */
 static VOID LoopbackTransmit(PLOOPBACK_ADAPTER Adapter, PNET_BUFFER_LIST Chain, BOOLEAN Running,
-                             PLOOPBACK_RECEIVE_BATCH Batch)
+                             BOOLEAN AtDispatch, PLOOPBACK_RECEIVE_BATCH Batch)
 {
     LOOPBACK_SEND_BATCH Sends = {0};
     LOOPBACK_LOOKAHEAD Ahead;
     PNET_BUFFER_LIST Nbl;
+
+    Batch->DispatchFlag = AtDispatch ? NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL : 0;
+    Sends.CompleteFlags = AtDispatch ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL : 0;
 
     LoopbackLookaheadStart(&Ahead, Chain);
     while ((Nbl = LoopbackLookaheadNext(&Ahead)) != NULL) {
@@ -474,12 +510,19 @@ static VOID LoopbackTransmit(PLOOPBACK_ADAPTER Adapter, PNET_BUFFER_LIST Chain, 
     LoopbackCompleteSends(Adapter, &Sends);
 }
 
+/* True when a pause waits for nothing more than the thread: every send done, every receive NBL back. Caller holds Lock. */
+static BOOLEAN LoopbackPauseReadyLocked(PLOOPBACK_ADAPTER Adapter)
+{
+    return Adapter->State == LoopbackPausing && Adapter->FreeReceiveCount == LOOPBACK_RECEIVE_COUNT &&
+           Adapter->InlineSends == 0;
+}
+
 /* True when the thread has something to do. Caller holds Lock. */
 static BOOLEAN LoopbackHasWorkLocked(PLOOPBACK_ADAPTER Adapter)
 {
     if (Adapter->State == LoopbackHalting || Adapter->SendHead != NULL)
         return TRUE;
-    return Adapter->State == LoopbackPausing && Adapter->FreeReceiveCount == LOOPBACK_RECEIVE_COUNT;
+    return LoopbackPauseReadyLocked(Adapter);
 }
 
 /*
@@ -489,8 +532,7 @@ static BOOLEAN LoopbackHasWorkLocked(PLOOPBACK_ADAPTER Adapter)
  */
 static BOOLEAN LoopbackPauseDoneLocked(PLOOPBACK_ADAPTER Adapter)
 {
-    if (Adapter->State != LoopbackPausing || Adapter->SendHead != NULL || Adapter->ThreadBusy ||
-        Adapter->FreeReceiveCount != LOOPBACK_RECEIVE_COUNT)
+    if (!LoopbackPauseReadyLocked(Adapter) || Adapter->SendHead != NULL || Adapter->ThreadBusy)
         return FALSE;
     Adapter->State = LoopbackPaused;
     return TRUE;
@@ -562,11 +604,8 @@ static void *LoopbackThread(void *Context)
         Adapter->ThreadBusy = TRUE;
         pthread_mutex_unlock(&Adapter->Lock);
 
-        Batch.SpareCount = 0;
-        Batch.Head = Batch.Tail = NULL;
-        Batch.Count = 0;
-        Batch.Resources = FALSE;
-        LoopbackTransmit(Adapter, Chain, Running, &Batch);
+        NdisZeroMemory(&Batch, sizeof(Batch));
+        LoopbackTransmit(Adapter, Chain, Running, FALSE, &Batch);
 
         pthread_mutex_lock(&Adapter->Lock);
         LoopbackPushSparesLocked(Adapter, &Batch);
@@ -582,6 +621,90 @@ static VOID LoopbackWakeLocked(PLOOPBACK_ADAPTER Adapter)
     atomic_store_explicit(&Adapter->WorkQueued, TRUE, memory_order_relaxed);
     if (Adapter->ThreadWaiting)
         pthread_cond_signal(&Adapter->Wake);
+}
+
+/* ====================================================================== */
+/* DataPath 1: the data path in the sender's context                       */
+/* ====================================================================== */
+
+/*
+ * Sends made on this thread while it runs an inline data path (a driver
+ * above that sends from its receive or send-completion handler), in order,
+ * linked by Next. The first NBL of each send names its adapter in
+ * MiniportReserved[0] and carries its SendFlags in MiniportReserved[1]
+ * (both the miniport's while it owns the NBL; the rest have NULL there).
+ * The outermost inline send takes them once its own chain is done.
+ */
+static __thread BOOLEAN LoopbackInlineRunning;
+static __thread PNET_BUFFER_LIST LoopbackDeferredHead, LoopbackDeferredTail;
+
+/* Loops an accepted send back on the sender's thread and completes it: one send of InlineSends done. */
+static VOID LoopbackTransmitInline(PLOOPBACK_ADAPTER Adapter, PNET_BUFFER_LIST Chain, ULONG SendFlags)
+{
+    LOOPBACK_RECEIVE_BATCH Batch;
+
+    NdisZeroMemory(&Batch, sizeof(Batch));
+    LoopbackTransmit(Adapter, Chain, TRUE, NDIS_TEST_SEND_AT_DISPATCH_LEVEL(SendFlags), &Batch);
+    pthread_mutex_lock(&Adapter->Lock);
+    LoopbackPushSparesLocked(Adapter, &Batch);
+    Adapter->InlineSends--;
+    if (LoopbackPauseReadyLocked(Adapter))
+        LoopbackWakeLocked(Adapter); /* the thread completes the pause */
+    pthread_mutex_unlock(&Adapter->Lock);
+}
+
+/* Puts an accepted send (Chain .. Tail) at the end of this thread's deferred queue. */
+static VOID LoopbackDefer(PLOOPBACK_ADAPTER Adapter, PNET_BUFFER_LIST Chain, PNET_BUFFER_LIST Tail,
+                          ULONG SendFlags)
+{
+    for (PNET_BUFFER_LIST Nbl = Chain; Nbl != NULL; Nbl = NET_BUFFER_LIST_NEXT_NBL(Nbl))
+        Nbl->MiniportReserved[0] = Nbl->MiniportReserved[1] = NULL;
+    Chain->MiniportReserved[0] = Adapter;
+    Chain->MiniportReserved[1] = (PVOID)(ULONG_PTR)SendFlags;
+    if (LoopbackDeferredHead == NULL)
+        LoopbackDeferredHead = Chain;
+    else
+        NET_BUFFER_LIST_NEXT_NBL(LoopbackDeferredTail) = Chain;
+    LoopbackDeferredTail = Tail;
+}
+
+/* Takes the first deferred send off the queue: its chain (Next-terminated) in *Chain, its adapter and flags. */
+static PLOOPBACK_ADAPTER LoopbackTakeDeferred(PNET_BUFFER_LIST *Chain, PULONG SendFlags)
+{
+    PNET_BUFFER_LIST Head = LoopbackDeferredHead, Last = Head;
+    PLOOPBACK_ADAPTER Adapter = Head->MiniportReserved[0];
+
+    while (NET_BUFFER_LIST_NEXT_NBL(Last) != NULL && NET_BUFFER_LIST_NEXT_NBL(Last)->MiniportReserved[0] == NULL)
+        Last = NET_BUFFER_LIST_NEXT_NBL(Last);
+    LoopbackDeferredHead = NET_BUFFER_LIST_NEXT_NBL(Last);
+    if (LoopbackDeferredHead == NULL)
+        LoopbackDeferredTail = NULL;
+    NET_BUFFER_LIST_NEXT_NBL(Last) = NULL;
+    *SendFlags = (ULONG)(ULONG_PTR)Head->MiniportReserved[1];
+    Head->MiniportReserved[0] = Head->MiniportReserved[1] = NULL;
+    *Chain = Head;
+    return Adapter;
+}
+
+/*
+ * Runs an accepted send's data path in the caller's context, then every
+ * send deferred meanwhile on this thread (for any inline adapter), in
+ * order. Called from inside one, it only defers.
+ */
+static VOID LoopbackSendInline(PLOOPBACK_ADAPTER Adapter, PNET_BUFFER_LIST Chain, PNET_BUFFER_LIST Tail,
+                               ULONG SendFlags)
+{
+    if (LoopbackInlineRunning) {
+        LoopbackDefer(Adapter, Chain, Tail, SendFlags);
+        return;
+    }
+    LoopbackInlineRunning = TRUE;
+    LoopbackTransmitInline(Adapter, Chain, SendFlags);
+    while (LoopbackDeferredHead != NULL) {
+        Adapter = LoopbackTakeDeferred(&Chain, &SendFlags);
+        LoopbackTransmitInline(Adapter, Chain, SendFlags);
+    }
+    LoopbackInlineRunning = FALSE;
 }
 
 /* ====================================================================== */
@@ -603,8 +726,9 @@ static VOID LoopbackFailSends(PLOOPBACK_ADAPTER Adapter, PNET_BUFFER_LIST Chain,
 
 /*
  * MiniportSendNetBufferListsEx: queues the chain for the adapter's thread
- * (one lock for the whole chain). While not Running the chain completes at
- * once with NDIS_STATUS_PAUSED.
+ * (one lock for the whole chain), or with DataPath 1 loops it back and
+ * completes it here. While not Running the chain completes at once with
+ * NDIS_STATUS_PAUSED.
  */
 _Use_decl_annotations_
 static VOID LoopbackSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext, PNET_BUFFER_LIST NetBufferLists,
@@ -623,6 +747,12 @@ static VOID LoopbackSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext, PNET_
     if (Adapter->State != LoopbackRunning) {
         pthread_mutex_unlock(&Adapter->Lock);
         LoopbackFailSends(Adapter, NetBufferLists, NDIS_STATUS_PAUSED, SendFlags);
+        return;
+    }
+    if (Adapter->DataPath == LoopbackDataPathInline) {
+        Adapter->InlineSends++; /* a pause now waits for it */
+        pthread_mutex_unlock(&Adapter->Lock);
+        LoopbackSendInline(Adapter, NetBufferLists, Tail, SendFlags);
         return;
     }
     if (Adapter->SendHead == NULL)
@@ -648,7 +778,7 @@ static VOID LoopbackReturnNetBufferLists(NDIS_HANDLE MiniportAdapterContext, PNE
     (void)ReturnFlags;
     pthread_mutex_lock(&Adapter->Lock);
     LoopbackPushFreeLocked(Adapter, NetBufferLists);
-    if (Adapter->State == LoopbackPausing && Adapter->FreeReceiveCount == LOOPBACK_RECEIVE_COUNT)
+    if (LoopbackPauseReadyLocked(Adapter))
         LoopbackWakeLocked(Adapter);
     pthread_mutex_unlock(&Adapter->Lock);
 }
@@ -846,6 +976,42 @@ static NDIS_STATUS LoopbackSetGeneralAttributes(PLOOPBACK_ADAPTER Adapter)
                                       (PNDIS_MINIPORT_ADAPTER_ATTRIBUTES)&General);
 }
 
+/*
+ * The adapter's "DataPath" keyword: 0 (the default, also when the keyword
+ * is absent) or 1. Any other value fails the initialize: a typo should not
+ * quietly give the other data path.
+ */
+static NDIS_STATUS LoopbackReadDataPath(PLOOPBACK_ADAPTER Adapter)
+{
+    NDIS_CONFIGURATION_OBJECT Object;
+    NDIS_STRING Keyword = NDIS_STRING_CONST("DataPath");
+    PNDIS_CONFIGURATION_PARAMETER Value = NULL;
+    NDIS_HANDLE Configuration;
+    NDIS_STATUS Status;
+
+    Adapter->DataPath = LoopbackDataPathThread;
+    NdisZeroMemory(&Object, sizeof(Object));
+    Object.Header.Type = NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT;
+    Object.Header.Revision = NDIS_CONFIGURATION_OBJECT_REVISION_1;
+    Object.Header.Size = NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1;
+    Object.NdisHandle = Adapter->MiniportAdapterHandle;
+    Status = NdisOpenConfigurationEx(&Object, &Configuration);
+    if (Status != NDIS_STATUS_SUCCESS)
+        return Status;
+    NdisReadConfiguration(&Status, &Value, Configuration, &Keyword, NdisParameterInteger);
+    if (Status != NDIS_STATUS_SUCCESS) {
+        Status = NDIS_STATUS_SUCCESS; /* absent: the default */
+    } else if (Value->ParameterData.IntegerData == LoopbackDataPathInline) {
+        Adapter->DataPath = LoopbackDataPathInline;
+    } else if (Value->ParameterData.IntegerData != LoopbackDataPathThread) {
+        DbgPrint("loopback: keyword " LOOPBACK_KEYWORD_DATA_PATH " is %lu; it must be 0 (the adapter's thread) "
+                 "or 1 (the sender's context)\n", (unsigned long)Value->ParameterData.IntegerData);
+        Status = NDIS_STATUS_INVALID_PARAMETER;
+    }
+    NdisCloseConfiguration(Configuration);
+    return Status;
+}
+
 /* Frees an adapter whose thread is not running. */
 static VOID LoopbackFreeAdapter(PLOOPBACK_ADAPTER Adapter)
 {
@@ -879,7 +1045,9 @@ static NDIS_STATUS LoopbackInitializeEx(NDIS_HANDLE NdisMiniportHandle, NDIS_HAN
     pthread_cond_init(&Adapter->Wake, NULL);
     MpDeriveMacAddress(ndisbuf_miniport_adapter_name(NdisMiniportHandle), 0x5E, Adapter->MacAddress); /* 02:00:5E: loopback */
 
-    Status = LoopbackSetRegistrationAttributes(Adapter);
+    Status = LoopbackReadDataPath(Adapter);
+    if (Status == NDIS_STATUS_SUCCESS)
+        Status = LoopbackSetRegistrationAttributes(Adapter);
     if (Status == NDIS_STATUS_SUCCESS)
         Status = LoopbackAllocateReceives(Adapter);
     if (Status == NDIS_STATUS_SUCCESS)

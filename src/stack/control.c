@@ -524,20 +524,27 @@ static NDIS_STATUS initialize_adapter(stack_adapter *a)
 
 NDIS_STATUS ndisbuf_stack_add_adapter(NDIS_HANDLE MiniportDriver, const char *AdapterName, NDIS_HANDLE *Adapter)
 {
+    return ndisbuf_stack_add_adapter_ex(MiniportDriver, AdapterName, NULL, 0, Adapter);
+}
+
+NDIS_STATUS ndisbuf_stack_add_adapter_ex(NDIS_HANDLE MiniportDriver, const char *AdapterName,
+                                         const NDISBUF_KEYWORD *Keywords, ULONG KeywordCount, NDIS_HANDLE *Adapter)
+{
     static const char fn[] = "ndisbuf_stack_add_adapter";
     if (!Adapter) {
         vf_diagnostic(fn, "Adapter is NULL");
         return NDIS_STATUS_INVALID_PARAMETER;
     }
     *Adapter = NULL;
-    if (!adapter_name_ok(AdapterName))
+    if (!adapter_name_ok(AdapterName) ||
+        !stack_keywords_valid(Keywords, KeywordCount, "ndisbuf_stack_add_adapter_ex"))
         return NDIS_STATUS_INVALID_PARAMETER;
     stack_driver *d = stack_driver_checked(MiniportDriver, STACK_KIND_MINIPORT, fn, "NdisMiniportDriverHandle");
     if (!d)
         return NDIS_STATUS_INVALID_PARAMETER;
     if (!stack_control_enter(fn))
         return NDIS_STATUS_NOT_ACCEPTED;
-    stack_adapter *a = stack_adapter_new(d, AdapterName);
+    stack_adapter *a = stack_adapter_new(d, AdapterName, Keywords, KeywordCount);
     NDIS_STATUS st = a ? initialize_adapter(a) : NDIS_STATUS_RESOURCES;
     if (st == NDIS_STATUS_SUCCESS) {
         st = stack_restart_all(a);

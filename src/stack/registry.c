@@ -8,6 +8,12 @@
  * magic and goes on a retired list, to be reused by a later layer of the
  * same kind. A stale handle therefore reads a dead magic (a diagnostic)
  * instead of freed memory.
+ *
+ * An adapter also keeps its keywords here (ndisbuf_stack_add_adapter_ex):
+ * checked and copied into one block when it is added, fixed while it
+ * lives, freed when it is retired. A configuration handle takes a copy of
+ * its own (stack_adapter_keywords_copy), so it needs neither the lock nor
+ * the adapter afterwards.
  */
 #include "stack/stack.h"
 
@@ -385,17 +391,24 @@ void stack_layer_retire(stack_layer *layer)
     pthread_mutex_unlock(&stack_lock);
 }
 
-stack_adapter *stack_adapter_new(stack_driver *driver, const char *name)
+stack_adapter *stack_adapter_new(stack_driver *driver, const char *name, const NDISBUF_KEYWORD *keywords,
+                                 ULONG keyword_count)
 {
+    stack_keywords *own = stack_keywords_copy(keywords, keyword_count);
+    if (!own)
+        return NULL;
     pthread_mutex_lock(&stack_lock);
     stack_adapter *a = retired_adapters;
     if (a)
         retired_adapters = a->next;
     pthread_mutex_unlock(&stack_lock);
-    if (!a && !(a = calloc(1, sizeof *a)))
+    if (!a && !(a = calloc(1, sizeof *a))) {
+        free(own);
         return NULL;
+    }
     memset(a, 0, sizeof *a);
     layer_init(&a->miniport, STACK_KIND_MINIPORT, a, driver);
+    a->keywords = own;
     snprintf(a->name, sizeof a->name, "%s", name);
     size_t n = strlen(a->name);
     for (size_t i = 0; i < n; i++)
@@ -411,10 +424,13 @@ stack_adapter *stack_adapter_new(stack_driver *driver, const char *name)
         adapters = a;
     } else {
         a->miniport.magic = DEAD_MAGIC;
+        a->keywords = NULL;
         a->next = retired_adapters;
         retired_adapters = a;
     }
     pthread_mutex_unlock(&stack_lock);
+    if (!added)
+        free(own);
     return added ? a : NULL;
 }
 
@@ -429,9 +445,12 @@ void stack_adapter_retire(stack_adapter *adapter)
     live_remove(&adapter->miniport);
     adapter->miniport.magic = DEAD_MAGIC;
     atomic_store(&adapter->miniport.state, NdisbufStateInvalid);
+    stack_keywords *keywords = adapter->keywords;
+    adapter->keywords = NULL;
     adapter->next = retired_adapters;
     retired_adapters = adapter;
     pthread_mutex_unlock(&stack_lock);
+    free(keywords);
 }
 
 /* The next adapter (after `after`, or the first) whose miniport is `driver`. */
@@ -443,6 +462,114 @@ stack_adapter *stack_adapters_of(stack_driver *driver, stack_adapter *after)
         a = a->next;
     pthread_mutex_unlock(&stack_lock);
     return a;
+}
+
+/* ---- adapter keywords ---- */
+
+static char ascii_upper(char c)
+{
+    return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+}
+
+/* Registry value names compare without regard to case (ASCII only here, as the names are). */
+static bool same_name(const char *a, const char *b)
+{
+    while (*a && ascii_upper(*a) == ascii_upper(*b)) {
+        a++;
+        b++;
+    }
+    return ascii_upper(*a) == ascii_upper(*b);
+}
+
+/* A keyword's Name or Value: present, short enough, ASCII. */
+static bool keyword_text_ok(const char *text, ULONG index, const char *field, const char *function)
+{
+    if (!text) {
+        vf_diagnostic(function, "Keywords[%u].%s is NULL", (unsigned)index, field);
+        return false;
+    }
+    size_t n = strnlen(text, NDISBUF_KEYWORD_MAX_LENGTH + 1);
+    if (n > NDISBUF_KEYWORD_MAX_LENGTH) {
+        vf_diagnostic(function, "Keywords[%u].%s is longer than %d characters", (unsigned)index, field,
+                      NDISBUF_KEYWORD_MAX_LENGTH);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)text[i] >= 0x80) {
+            vf_diagnostic(function, "Keywords[%u].%s has a byte 0x%02X at %zu: keywords are ASCII text",
+                          (unsigned)index, field, (unsigned char)text[i], i);
+            return false;
+        }
+    return true;
+}
+
+static bool keyword_ok(const NDISBUF_KEYWORD *keywords, ULONG index, const char *function)
+{
+    const NDISBUF_KEYWORD *k = &keywords[index];
+    if (!keyword_text_ok(k->Name, index, "Name", function) || !keyword_text_ok(k->Value, index, "Value", function))
+        return false;
+    if (!k->Name[0]) {
+        vf_diagnostic(function, "Keywords[%u].Name is empty", (unsigned)index);
+        return false;
+    }
+    for (ULONG j = 0; j < index; j++)
+        if (same_name(keywords[j].Name, k->Name)) {
+            vf_diagnostic(function, "Keywords[%u] and Keywords[%u] both name '%s' (names ignore case)",
+                          (unsigned)j, (unsigned)index, k->Name);
+            return false;
+        }
+    return true;
+}
+
+bool stack_keywords_valid(const NDISBUF_KEYWORD *keywords, ULONG count, const char *function)
+{
+    if (count > NDISBUF_KEYWORD_MAX_COUNT) {
+        vf_diagnostic(function, "KeywordCount %u is more than %d", (unsigned)count, NDISBUF_KEYWORD_MAX_COUNT);
+        return false;
+    }
+    if (count && !keywords) {
+        vf_diagnostic(function, "Keywords is NULL with KeywordCount %u", (unsigned)count);
+        return false;
+    }
+    for (ULONG i = 0; i < count; i++)
+        if (!keyword_ok(keywords, i, function))
+            return false;
+    return true;
+}
+
+stack_keywords *stack_keywords_copy(const NDISBUF_KEYWORD *keywords, ULONG count)
+{
+    size_t bytes = sizeof(stack_keywords) + count * sizeof(NDISBUF_KEYWORD);
+    for (ULONG i = 0; i < count; i++)
+        bytes += strlen(keywords[i].Name) + strlen(keywords[i].Value) + 2;
+    stack_keywords *copy = malloc(bytes);
+    if (!copy)
+        return NULL;
+    char *text = (char *)&copy->entries[count];
+    copy->count = count;
+    for (ULONG i = 0; i < count; i++) {
+        size_t name = strlen(keywords[i].Name) + 1, value = strlen(keywords[i].Value) + 1;
+        copy->entries[i].Name = memcpy(text, keywords[i].Name, name);
+        copy->entries[i].Value = memcpy(text + name, keywords[i].Value, value);
+        text += name + value;
+    }
+    return copy;
+}
+
+NDIS_STATUS stack_adapter_keywords_copy(NDIS_HANDLE handle, stack_keywords **keywords)
+{
+    NDIS_STATUS st = NDIS_STATUS_SUCCESS;
+    *keywords = NULL;
+    pthread_mutex_lock(&stack_lock);
+    for (ULONG i = 0; i < live_layer_count; i++)
+        if (live_layers[i] == handle && live_layers[i]->kind == STACK_KIND_MINIPORT) {
+            const stack_keywords *own = live_layers[i]->adapter->keywords;
+            *keywords = stack_keywords_copy(own->entries, own->count);
+            st = *keywords ? NDIS_STATUS_SUCCESS : NDIS_STATUS_RESOURCES;
+            break;
+        }
+    pthread_mutex_unlock(&stack_lock);
+    return st;
 }
 
 static const char *expected_handle_name(stack_kind kind)

@@ -51,6 +51,15 @@ typedef struct stack_driver {
 
 struct stack_adapter;
 
+/*
+ * An adapter's keywords (ndisbuf_stack_add_adapter_ex), in one block: the
+ * entries, then the text they point to. Freed with free().
+ */
+typedef struct stack_keywords {
+    ULONG count;
+    NDISBUF_KEYWORD entries[];
+} stack_keywords;
+
 /* A miniport adapter, filter module or binding: what a handle names. */
 typedef struct stack_layer {
     uint32_t magic;                        /* LAYER_MAGIC while live */
@@ -91,6 +100,7 @@ typedef struct stack_adapter {
     WCHAR wide_name[STACK_NAME_MAX];
     NDIS_STRING ndis_name;
     NET_IFINDEX if_index;
+    stack_keywords *keywords;              /* never NULL while live; immutable */
     bool have_registration;
     bool have_general;
     NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES general;
@@ -115,11 +125,25 @@ stack_layer *stack_layer_checked(NDIS_HANDLE handle, stack_kind kind, const char
 stack_layer *stack_layer_fast(NDIS_HANDLE handle, stack_kind kind, const char *function,
                               const char *argument);
 stack_layer *stack_layer_new(stack_kind kind, stack_adapter *adapter, stack_driver *driver);
-stack_adapter *stack_adapter_new(stack_driver *driver, const char *name);
+/* A live adapter with its own copy of the keywords (already validated), or NULL. */
+stack_adapter *stack_adapter_new(stack_driver *driver, const char *name, const NDISBUF_KEYWORD *keywords,
+                                 ULONG keyword_count);
 void stack_layer_retire(stack_layer *layer);
 void stack_adapter_retire(stack_adapter *adapter);
 stack_adapter *stack_adapters_of(stack_driver *driver, stack_adapter *after);
 void stack_driver_unregister(stack_driver *driver);
+
+/* Checks keywords against ndisbuf_stack_add_adapter_ex's rules (a diagnostic for the first broken one). */
+bool stack_keywords_valid(const NDISBUF_KEYWORD *keywords, ULONG count, const char *function);
+/* A copy in one block (count 0 gives an empty one), or NULL when out of memory. */
+stack_keywords *stack_keywords_copy(const NDISBUF_KEYWORD *keywords, ULONG count);
+/*
+ * For NdisOpenConfigurationEx: a copy of the keywords of the live miniport
+ * adapter `handle` names, which the caller frees. Any other handle is
+ * quietly no adapter: NDIS_STATUS_SUCCESS with *keywords NULL. Fails only
+ * with NDIS_STATUS_RESOURCES, *keywords NULL.
+ */
+NDIS_STATUS stack_adapter_keywords_copy(NDIS_HANDLE handle, stack_keywords **keywords);
 
 /* Control calls: one at a time; refused from inside a handler. */
 bool stack_control_enter(const char *function);

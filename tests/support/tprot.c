@@ -149,6 +149,24 @@ static void tp_hold_locked(tp_binding *b, PNET_BUFFER_LIST nbls, ULONG n)
     b->held_count += n;
 }
 
+/* Receive handlers running on this thread now (one inside another when a send below indicates in its caller's context). */
+static __thread ULONG tp_receive_depth;
+
+/* Answers `frames` good frames with as many one-frame sends while b->echo_budget lasts (called unlocked). */
+static void tp_echo(tp_binding *b, ULONG64 frames)
+{
+    ULONG answers, seq;
+
+    pthread_mutex_lock(&b->lock);
+    answers = frames < b->echo_budget ? (ULONG)frames : b->echo_budget;
+    b->echo_budget -= answers;
+    seq = b->next_echo_seq;
+    b->next_echo_seq += answers;
+    pthread_mutex_unlock(&b->lock);
+    if (answers != 0)
+        tp_send_frames(b, seq, answers, answers, tp_length_varied);
+}
+
 static PROTOCOL_RECEIVE_NET_BUFFER_LISTS tp_receive;
 static void tp_receive(NDIS_HANDLE context, PNET_BUFFER_LIST nbls, NDIS_PORT_NUMBER port, ULONG count, ULONG flags)
 {
@@ -158,7 +176,11 @@ static void tp_receive(NDIS_HANDLE context, PNET_BUFFER_LIST nbls, NDIS_PORT_NUM
     ULONG n = 0;
 
     (void)port;
+    tp_receive_depth++;
     pthread_mutex_lock(&b->lock);
+    if (tp_receive_depth > b->max_receive_depth)
+        b->max_receive_depth = tp_receive_depth;
+    b->receive_flags_seen |= flags;
     for (PNET_BUFFER_LIST nbl = nbls; nbl != NULL; nbl = NET_BUFFER_LIST_NEXT_NBL(nbl), n++)
         tp_check_nbl(b, nbl, &t);
     b->frames += t.frames;
@@ -181,11 +203,13 @@ static void tp_receive(NDIS_HANDLE context, PNET_BUFFER_LIST nbls, NDIS_PORT_NUM
     if (!resources && b->hold_receives) {
         tp_hold_locked(b, nbls, n);
         tp_changed(b);
-        return;
+    } else {
+        tp_changed(b);
+        if (!resources)
+            NdisReturnNetBufferLists(b->binding, nbls, 0);
     }
-    tp_changed(b);
-    if (!resources)
-        NdisReturnNetBufferLists(b->binding, nbls, 0);
+    tp_echo(b, t.frames);
+    tp_receive_depth--;
 }
 
 /* Frees an NBL the protocol built: its NBs (and the MDL chains and buffers some carry), then the NBL. */
@@ -222,7 +246,6 @@ static void tp_send_complete(NDIS_HANDLE context, PNET_BUFFER_LIST nbls, ULONG f
     tp_binding *b = context;
     ULONG64 ok = 0, paused = 0, invalid = 0, other = 0, n = 0;
 
-    (void)flags;
     while (nbls != NULL) {
         PNET_BUFFER_LIST next = NET_BUFFER_LIST_NEXT_NBL(nbls);
         NDIS_STATUS status = NET_BUFFER_LIST_STATUS(nbls);
@@ -238,6 +261,7 @@ static void tp_send_complete(NDIS_HANDLE context, PNET_BUFFER_LIST nbls, ULONG f
         n++;
     }
     pthread_mutex_lock(&b->lock);
+    b->complete_flags_seen |= flags;
     b->completed += n;
     b->completed_ok += ok;
     b->completed_paused += paused;

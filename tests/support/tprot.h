@@ -66,6 +66,11 @@ typedef struct tp_binding {
     bool hold_receives;             /* keep non-RESOURCES receives until tp_return_held */
     PNET_BUFFER_LIST held_head;
     ULONG held_count;
+    ULONG echo_budget;              /* the receive handler answers each good frame with one more, this many times */
+    ULONG next_echo_seq;            /* the sequence number of the next answer */
+    ULONG max_receive_depth;        /* the most receive handlers seen running at once on one thread */
+    ULONG receive_flags_seen;       /* every ReceiveFlags value seen, OR-ed */
+    ULONG complete_flags_seen;      /* every SendCompleteFlags value seen, OR-ed */
     bool gate_closed;               /* receive handler blocks while set */
     bool in_gate;
     bool oid_done;

@@ -9,6 +9,12 @@
  * NDIS_RECEIVE_FLAGS_RESOURCES once the protocol holds most of the receive
  * pool, receive NBLs carry context back-fill, OIDs answer as documented,
  * and 100000 frames leave every pool at zero outstanding.
+ *
+ * Every test that does not depend on where the data path runs runs twice:
+ * on the adapter's own thread (the default, no keyword) and in the
+ * sender's context (keyword DataPath 1), where each send is looped back
+ * and completed before NdisSendNetBufferLists returns, on the test's
+ * thread, and a send made from a receive handler waits for the outer one.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -24,28 +30,53 @@ typedef struct fixture {
     NDIS_HANDLE driver;
     NDIS_HANDLE adapter;
     tp_binding *b;
+    bool inline_path; /* DataPath 1: the sender's context */
+    bool other_senders; /* threads other than the test's sent: the teardown's thread checks do not apply */
 } fixture;
 
 static fixture fx;
 
-static int loopback_setup(void **state)
+/* The stack, with the adapter's DataPath keyword set to data_path (NULL: no keyword). */
+static int loopback_setup_with(void **state, const char *data_path)
 {
-    (void)state;
+    const NDISBUF_KEYWORD keyword = {.Name = "DataPath", .Value = data_path};
+
     harness_setup(state);
     memset(&fx, 0, sizeof(fx));
+    fx.inline_path = data_path != NULL && strcmp(data_path, "1") == 0;
     assert_int_equal(ndisbuf_loopback_driver_entry(&fx.driver), NDIS_STATUS_SUCCESS);
     tp_register();
-    assert_int_equal(ndisbuf_stack_add_adapter(fx.driver, "loop0", &fx.adapter), NDIS_STATUS_SUCCESS);
+    assert_int_equal(ndisbuf_stack_add_adapter_ex(fx.driver, "loop0", data_path ? &keyword : NULL,
+                                                  data_path ? 1 : 0, &fx.adapter),
+                     NDIS_STATUS_SUCCESS);
     assert_int_equal(ndisbuf_stack_state(fx.adapter), NdisbufStateRunning);
     fx.b = tp_bind_adapter(fx.adapter);
     return 0;
 }
 
+static int loopback_setup(void **state)
+{
+    return loopback_setup_with(state, NULL);
+}
+
+static int inline_setup(void **state)
+{
+    return loopback_setup_with(state, "1");
+}
+
 static int loopback_teardown(void **state)
 {
     assert_int_equal(tp_read(fx.b, &fx.b->bad_frames), 0);
-    assert_int_equal(tp_read(fx.b, &fx.b->receives_on_test_thread), 0);
-    assert_int_equal(tp_read(fx.b, &fx.b->completed_on_test_thread_ok), 0);
+    if (fx.other_senders) {
+        /* (each sender thread's own receives and completions were checked by the test) */
+    } else if (fx.inline_path) {
+        /* Everything happened inside the test thread's sends. */
+        assert_int_equal(tp_read(fx.b, &fx.b->receives_on_test_thread), tp_read(fx.b, &fx.b->receive_calls));
+        assert_int_equal(tp_read(fx.b, &fx.b->completed_on_test_thread_ok), tp_read(fx.b, &fx.b->completed_ok));
+    } else {
+        assert_int_equal(tp_read(fx.b, &fx.b->receives_on_test_thread), 0);
+        assert_int_equal(tp_read(fx.b, &fx.b->completed_on_test_thread_ok), 0);
+    }
     tp_unbind_adapter(fx.b);
     assert_int_equal(ndisbuf_stack_remove_adapter(fx.adapter), NDIS_STATUS_SUCCESS);
     tp_deregister();
@@ -54,6 +85,9 @@ static int loopback_teardown(void **state)
 }
 
 #define LOOPBACK_TEST(fn) cmocka_unit_test_setup_teardown(fn, loopback_setup, loopback_teardown)
+#define INLINE_TEST(fn) cmocka_unit_test_setup_teardown(fn, inline_setup, loopback_teardown)
+/* A test that holds whichever way the data path runs: once each way. */
+#define BOTH_TESTS(fn) LOOPBACK_TEST(fn), INLINE_TEST(fn)
 
 static ULONG length_max(ULONG seq)
 {
@@ -430,6 +464,183 @@ static void adapters_get_distinct_stable_local_mac_addresses(void **state)
     assert_int_equal(ndisbuf_stack_remove_adapter(second), NDIS_STATUS_SUCCESS);
 }
 
+/*
+ * DataPath 1: by the time NdisSendNetBufferLists returns, every frame has
+ * been indicated and every send completed, on the sender's thread; a send
+ * made at DISPATCH_LEVEL is completed and indicated with the
+ * DISPATCH_LEVEL flags, one at PASSIVE_LEVEL without.
+ */
+static void inline_sends_are_looped_back_and_completed_before_the_send_returns(void **state)
+{
+    PNET_BUFFER_LIST nbl;
+
+    (void)state;
+    tp_send_frames(fx.b, 0, 100, 50, tp_length_varied);
+    assert_int_equal(tp_read(fx.b, &fx.b->completed_ok), 100); /* no wait */
+    assert_int_equal(tp_read(fx.b, &fx.b->frames), 100);
+    pthread_mutex_lock(&fx.b->lock);
+    assert_int_equal(fx.b->receive_flags_seen & NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL, 0);
+    assert_int_equal(fx.b->complete_flags_seen & NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL, 0);
+    fx.b->sent++;
+    pthread_mutex_unlock(&fx.b->lock);
+
+    nbl = tp_build_nbl(fx.b, 100, 200, 1);
+    NdisSendNetBufferLists(fx.b->binding, nbl, NDIS_DEFAULT_PORT_NUMBER, NDIS_SEND_FLAGS_DISPATCH_LEVEL);
+    assert_int_equal(tp_read(fx.b, &fx.b->completed_ok), 101);
+    assert_int_equal(tp_read(fx.b, &fx.b->frames), 101);
+    pthread_mutex_lock(&fx.b->lock);
+    assert_int_not_equal(fx.b->receive_flags_seen & NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL, 0);
+    assert_int_not_equal(fx.b->complete_flags_seen & NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL, 0);
+    pthread_mutex_unlock(&fx.b->lock);
+}
+
+/*
+ * A receive handler that answers every frame with a send of its own, 300
+ * times: each answer comes back, in order, and no receive handler ever
+ * runs inside another on one thread (with DataPath 1 the answer waits on
+ * the thread's deferred queue until the send that carried the frame is
+ * done, so an echo cannot grow the stack; on the thread it is queued).
+ */
+static void sends_from_the_receive_handler_come_back_without_nesting(void **state)
+{
+    (void)state;
+    pthread_mutex_lock(&fx.b->lock);
+    fx.b->echo_budget = 300;
+    fx.b->next_echo_seq = 1;
+    pthread_mutex_unlock(&fx.b->lock);
+    tp_send_frames(fx.b, 0, 1, 1, tp_length_varied);
+    if (fx.inline_path)
+        assert_int_equal(tp_read(fx.b, &fx.b->frames), 301); /* all of it inside the one send */
+    assert_true(tp_wait_for(fx.b, &fx.b->frames, 301));
+    assert_true(tp_wait_completions(fx.b));
+    assert_int_equal(tp_read(fx.b, &fx.b->completed_ok), 301);
+    assert_int_equal(tp_read(fx.b, &fx.b->out_of_order), 0);
+    pthread_mutex_lock(&fx.b->lock);
+    assert_int_equal(fx.b->echo_budget, 0);
+    assert_int_equal(fx.b->max_receive_depth, 1);
+    pthread_mutex_unlock(&fx.b->lock);
+}
+
+static void *pause_adapter(void *arg)
+{
+    (void)arg;
+    return (void *)(intptr_t)ndisbuf_stack_pause(fx.adapter);
+}
+
+/*
+ * A pause waits for the receive NBLs the protocol holds: the binding stays
+ * Pausing (and the adapter below it Running) until they are returned, then
+ * the pause completes down to the miniport; sends made then complete with
+ * NDIS_STATUS_PAUSED, and frames flow again after a restart.
+ */
+static void pause_waits_for_receives_the_protocol_holds(void **state)
+{
+    pthread_t pauser;
+    void *status = NULL;
+
+    (void)state;
+    pthread_mutex_lock(&fx.b->lock);
+    fx.b->hold_receives = true;
+    pthread_mutex_unlock(&fx.b->lock);
+    tp_send_frames(fx.b, 0, 10, 10, tp_length_varied);
+    assert_true(tp_wait_completions(fx.b));
+    assert_true(tp_wait_for(fx.b, &fx.b->frames, 10));
+
+    assert_int_equal(pthread_create(&pauser, NULL, pause_adapter, NULL), 0);
+    while (ndisbuf_stack_state(fx.b->binding) != NdisbufStatePausing)
+        sched_yield();
+    for (int i = 0; i < 1000; i++) /* it stays there while we hold the receives */
+        sched_yield();
+    assert_int_equal(ndisbuf_stack_state(fx.b->binding), NdisbufStatePausing);
+    assert_int_equal(ndisbuf_stack_state(fx.adapter), NdisbufStateRunning);
+
+    tp_return_held(fx.b);
+    pthread_join(pauser, &status);
+    assert_int_equal((NDIS_STATUS)(intptr_t)status, NDIS_STATUS_SUCCESS);
+    assert_int_equal(ndisbuf_stack_state(fx.adapter), NdisbufStatePaused);
+
+    ndisbuf_verifier_set(0); /* a send on a paused binding: a report above level 0 */
+    tp_send_frames(fx.b, 100, 3, 3, tp_length_varied);
+    assert_true(tp_wait_completions(fx.b));
+    assert_int_equal(tp_read(fx.b, &fx.b->completed_paused), 3);
+
+    assert_int_equal(ndisbuf_stack_restart(fx.adapter), NDIS_STATUS_SUCCESS);
+    pthread_mutex_lock(&fx.b->lock);
+    fx.b->hold_receives = false;
+    fx.b->next_seq = 200;
+    pthread_mutex_unlock(&fx.b->lock);
+    tp_send_frames(fx.b, 200, 10, 10, tp_length_varied);
+    assert_true(tp_wait_completions(fx.b));
+    assert_true(tp_wait_for(fx.b, &fx.b->frames, 20));
+    assert_int_equal(tp_read(fx.b, &fx.b->completed_ok), 20);
+}
+
+struct sender {
+    tp_binding *b;
+    ULONG frames;
+};
+
+static void *send_frames_from_a_thread(void *arg)
+{
+    struct sender *s = arg;
+
+    tp_send_frames(s->b, 0, s->frames, 64, tp_length_varied);
+    return NULL;
+}
+
+/*
+ * Two bindings sending at once from two threads: every frame of both comes
+ * back to each, byte for byte (their orders interleave, so the order is
+ * not checked here), every send completes, and the adapter's statistics
+ * count every frame once.
+ */
+static void two_senders_at_once_lose_nothing(void **state)
+{
+    const ULONG frames = 20000;
+    tp_binding *second = tp_bind_adapter(fx.adapter);
+    struct sender senders[2] = {{fx.b, frames}, {second, frames}};
+    pthread_t threads[2];
+    ULONG64 counter = 0;
+    ULONG done = 0;
+
+    (void)state;
+    fx.other_senders = true;
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&threads[i], NULL, send_frames_from_a_thread, &senders[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(threads[i], NULL);
+    for (int i = 0; i < 2; i++) {
+        tp_binding *b = senders[i].b;
+        assert_true(tp_wait_completions(b));
+        assert_true(tp_wait_for(b, &b->frames, 2 * frames));
+        assert_int_equal(tp_read(b, &b->completed_ok), frames);
+        assert_int_equal(tp_read(b, &b->bad_frames), 0);
+    }
+    assert_int_equal(tp_oid(fx.b, NdisRequestQueryStatistics, OID_GEN_XMIT_OK, &counter, sizeof(counter), &done,
+                            NULL),
+                     NDIS_STATUS_SUCCESS);
+    assert_int_equal(counter, 2 * frames);
+    assert_int_equal(tp_query_ulong(fx.b, OID_GEN_RCV_OK), 2 * frames);
+    tp_unbind_adapter(second);
+}
+
+/*
+ * The DataPath keyword takes 0 or 1: any other number fails the adapter's
+ * initialize, and nothing is left behind.
+ */
+static void a_data_path_other_than_0_or_1_fails_the_adapter(void **state)
+{
+    const NDISBUF_KEYWORD two = {.Name = "DataPath", .Value = "2"};
+    const NDISBUF_KEYWORD zero = {.Name = "datapath", .Value = "0"};
+    NDIS_HANDLE other = NULL;
+
+    (void)state;
+    assert_int_not_equal(ndisbuf_stack_add_adapter_ex(fx.driver, "loop9", &two, 1, &other), NDIS_STATUS_SUCCESS);
+    assert_null(other);
+    assert_int_equal(ndisbuf_stack_add_adapter_ex(fx.driver, "loop9", &zero, 1, &other), NDIS_STATUS_SUCCESS);
+    assert_int_equal(ndisbuf_stack_remove_adapter(other), NDIS_STATUS_SUCCESS);
+}
+
 static double now_seconds(void)
 {
     struct timespec t;
@@ -463,17 +674,22 @@ static void hundred_thousand_frames_leave_nothing_outstanding(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        LOOPBACK_TEST(frames_come_back_byte_identical),
-        LOOPBACK_TEST(multi_nb_nbl_comes_back_as_one_nbl_per_frame),
-        LOOPBACK_TEST(chained_mdls_with_data_offset_come_back_intact),
-        LOOPBACK_TEST(oversize_and_runt_frames_complete_invalid_length_and_do_not_come_back),
-        LOOPBACK_TEST(chains_of_every_length_come_back_in_order),
+        BOTH_TESTS(frames_come_back_byte_identical),
+        BOTH_TESTS(multi_nb_nbl_comes_back_as_one_nbl_per_frame),
+        BOTH_TESTS(chained_mdls_with_data_offset_come_back_intact),
+        BOTH_TESTS(oversize_and_runt_frames_complete_invalid_length_and_do_not_come_back),
+        BOTH_TESTS(chains_of_every_length_come_back_in_order),
         LOOPBACK_TEST(pause_completes_only_after_sends_outstanding_in_the_miniport),
-        LOOPBACK_TEST(receives_come_with_resources_when_the_pool_runs_low),
-        LOOPBACK_TEST(receive_nbls_carry_context_back_fill_for_the_layers_above),
-        LOOPBACK_TEST(oid_requests_answer_as_documented),
-        LOOPBACK_TEST(adapters_get_distinct_stable_local_mac_addresses),
-        LOOPBACK_TEST(hundred_thousand_frames_leave_nothing_outstanding),
+        BOTH_TESTS(pause_waits_for_receives_the_protocol_holds),
+        BOTH_TESTS(receives_come_with_resources_when_the_pool_runs_low),
+        BOTH_TESTS(receive_nbls_carry_context_back_fill_for_the_layers_above),
+        BOTH_TESTS(oid_requests_answer_as_documented),
+        BOTH_TESTS(adapters_get_distinct_stable_local_mac_addresses),
+        INLINE_TEST(inline_sends_are_looped_back_and_completed_before_the_send_returns),
+        BOTH_TESTS(sends_from_the_receive_handler_come_back_without_nesting),
+        BOTH_TESTS(two_senders_at_once_lose_nothing),
+        LOOPBACK_TEST(a_data_path_other_than_0_or_1_fails_the_adapter),
+        BOTH_TESTS(hundred_thousand_frames_leave_nothing_outstanding),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
