@@ -434,10 +434,12 @@ static VOID LoopbackQueueCompletion(PLOOPBACK_ADAPTER Adapter, PLOOPBACK_SEND_BA
 
 typedef struct _LOOPBACK_LOOKAHEAD {
     PNET_BUFFER_LIST Next[LOOPBACK_LOOKAHEAD_DEPTH]; /* the NBLs after the current one, or NULL */
+    BOOLEAN Prefetch; /* FALSE in the sender's context (DataPath 1): it just wrote those lines on this CPU */
 } LOOPBACK_LOOKAHEAD, *PLOOPBACK_LOOKAHEAD;
 
-static VOID LoopbackLookaheadStart(PLOOPBACK_LOOKAHEAD Ahead, PNET_BUFFER_LIST Chain)
+static VOID LoopbackLookaheadStart(PLOOPBACK_LOOKAHEAD Ahead, PNET_BUFFER_LIST Chain, BOOLEAN Prefetch)
 {
+    Ahead->Prefetch = Prefetch;
     for (ULONG i = 0; i < LOOPBACK_LOOKAHEAD_DEPTH; i++) {
         Ahead->Next[i] = Chain;
         Chain = Chain != NULL ? NET_BUFFER_LIST_NEXT_NBL(Chain) : NULL;
@@ -461,6 +463,8 @@ static PNET_BUFFER_LIST LoopbackLookaheadNext(PLOOPBACK_LOOKAHEAD Ahead)
     for (ULONG i = 0; i + 1 < LOOPBACK_LOOKAHEAD_DEPTH; i++)
         Ahead->Next[i] = Ahead->Next[i + 1];
     Ahead->Next[LOOPBACK_LOOKAHEAD_DEPTH - 1] = Last != NULL ? NET_BUFFER_LIST_NEXT_NBL(Last) : NULL;
+    if (!Ahead->Prefetch)
+        return Nbl;
     if (Ahead->Next[LOOPBACK_LOOKAHEAD_DEPTH - 1] != NULL)
         LOOPBACK_PREFETCH(Ahead->Next[LOOPBACK_LOOKAHEAD_DEPTH - 1]);
     if (Ahead->Next[2] != NULL)
@@ -493,7 +497,7 @@ static VOID LoopbackTransmit(PLOOPBACK_ADAPTER Adapter, PNET_BUFFER_LIST Chain, 
     Batch->DispatchFlag = AtDispatch ? NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL : 0;
     Sends.CompleteFlags = AtDispatch ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL : 0;
 
-    LoopbackLookaheadStart(&Ahead, Chain);
+    LoopbackLookaheadStart(&Ahead, Chain, Adapter->DataPath == LoopbackDataPathThread);
     while ((Nbl = LoopbackLookaheadNext(&Ahead)) != NULL) {
         NDIS_STATUS Status = NDIS_STATUS_PAUSED;
 

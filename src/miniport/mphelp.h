@@ -41,24 +41,18 @@ NDIS_HANDLE MpAllocateReceivePool(NDIS_HANDLE MiniportAdapterHandle, ULONG PoolT
 PNET_BUFFER_LIST MpAllocateReceiveNbl(NDIS_HANDLE ReceivePool);
 /*
  * Clears the out-of-band information an overlying driver may have left on
- * a returned receive NBL, all but NetBufferListProtocolId (the pool's). The
- * slots are nearly always NULL already, so they are OR-ed together first
- * (a few vector loads) and rewritten only when one is set.
+ * a returned receive NBL, all but NetBufferListProtocolId (the pool's):
+ * two zeroings of constant size, which the compiler writes as a few wide
+ * stores. (Testing the slots first, to write only when one is set, was a
+ * chain of 26 dependent loads and ORs: more than 100 instructions a frame.)
  */
 static inline VOID MpClearInfo(PNET_BUFFER_LIST Nbl)
 {
     PVOID *Info = Nbl->NetBufferListInfo;
-    ULONG_PTR Any = 0;
 
-    for (ULONG i = 0; i < NetBufferListProtocolId; i++)
-        Any |= (ULONG_PTR)Info[i];
-    for (ULONG i = NetBufferListProtocolId + 1; i < MaxNetBufferListInfo; i++)
-        Any |= (ULONG_PTR)Info[i];
-    if (Any == 0)
-        return;
-    for (ULONG i = 0; i < MaxNetBufferListInfo; i++)
-        if (i != NetBufferListProtocolId)
-            Info[i] = NULL;
+    NdisZeroMemory(Info, NetBufferListProtocolId * sizeof(PVOID));
+    NdisZeroMemory(Info + NetBufferListProtocolId + 1,
+                   (MaxNetBufferListInfo - NetBufferListProtocolId - 1) * sizeof(PVOID));
 }
 
 #endif /* NDISBUF_MINIPORT_MPHELP_H */
