@@ -111,15 +111,21 @@ static void read_one(NDIS_HANDLE config, kw_read *r)
         assert_ptr_equal(r->value, untouched); /* a failed read leaves *ParameterValue alone */
 }
 
-static NDIS_STATUS kw_read_configuration(NDIS_HANDLE adapter)
+/* NdisOpenConfigurationEx on `handle` with a revision 1 object: its status, the configuration in *config. */
+static NDIS_STATUS open_configuration(NDIS_HANDLE handle, NDIS_HANDLE *config)
 {
     NDIS_CONFIGURATION_OBJECT object = {
         .Header = {NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT, NDIS_CONFIGURATION_OBJECT_REVISION_1,
                    NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1},
-        .NdisHandle = adapter,
+        .NdisHandle = handle,
     };
+    return NdisOpenConfigurationEx(&object, config);
+}
+
+static NDIS_STATUS kw_read_configuration(NDIS_HANDLE adapter)
+{
     NDIS_HANDLE config = NULL;
-    NDIS_STATUS st = NdisOpenConfigurationEx(&object, &config);
+    NDIS_STATUS st = open_configuration(adapter, &config);
     if (st != NDIS_STATUS_SUCCESS)
         return st;
     for (ULONG i = 0; i < kw.read_count; i++)
@@ -459,13 +465,8 @@ static void values_stay_valid_across_reads_until_close(void **state)
     /* Many reads on one handle: every block lives until the close (ASan checks the close frees them). */
     kw_read reads[100];
     memset(reads, 0, sizeof reads);
-    NDIS_CONFIGURATION_OBJECT object = {
-        .Header = {NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT, NDIS_CONFIGURATION_OBJECT_REVISION_1,
-                   NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1},
-        .NdisHandle = a,
-    };
     NDIS_HANDLE config;
-    assert_int_equal(NdisOpenConfigurationEx(&object, &config), NDIS_STATUS_SUCCESS);
+    assert_int_equal(open_configuration(a, &config), NDIS_STATUS_SUCCESS);
     for (int i = 0; i < 100; i++) {
         reads[i].keyword = i % 2 ? "Speed" : "Name";
         reads[i].type = i % 2 ? NdisParameterInteger : NdisParameterString;
@@ -483,13 +484,8 @@ static void configuration_outlives_the_adapter_it_was_opened_on(void **state)
     (void)state;
     static const NDISBUF_KEYWORD keywords[] = {{"Speed", "5"}};
     NDIS_HANDLE a = add("kw0", keywords, 1);
-    NDIS_CONFIGURATION_OBJECT object = {
-        .Header = {NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT, NDIS_CONFIGURATION_OBJECT_REVISION_1,
-                   NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1},
-        .NdisHandle = a,
-    };
     NDIS_HANDLE config;
-    assert_int_equal(NdisOpenConfigurationEx(&object, &config), NDIS_STATUS_SUCCESS);
+    assert_int_equal(open_configuration(a, &config), NDIS_STATUS_SUCCESS);
     remove_adapter(a);
 
     kw_read r = {.keyword = "Speed", .type = NdisParameterInteger};
@@ -499,7 +495,7 @@ static void configuration_outlives_the_adapter_it_was_opened_on(void **state)
     NdisCloseConfiguration(config);
 
     /* Opened on the removed adapter's handle: no adapter any more, an empty configuration. */
-    assert_int_equal(NdisOpenConfigurationEx(&object, &config), NDIS_STATUS_SUCCESS);
+    assert_int_equal(open_configuration(a, &config), NDIS_STATUS_SUCCESS);
     read_one(config, &r);
     assert_int_equal(r.status, NDIS_STATUS_FAILURE);
     assert_contains(r.diagnostic, "MiniportAdapterHandle");
@@ -665,15 +661,10 @@ static void configuration_of_other_handles_is_empty(void **state)
     NDIS_HANDLE a = add("kw0", keywords, 1);
     NDIS_HANDLE others[] = {kw.driver, NULL, (NDIS_HANDLE)&kw};
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
-        NDIS_CONFIGURATION_OBJECT object = {
-            .Header = {NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT, NDIS_CONFIGURATION_OBJECT_REVISION_1,
-                       NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1},
-            .NdisHandle = others[i],
-        };
         NDIS_HANDLE config;
         kw_read r = {.keyword = "Speed", .type = NdisParameterInteger};
         harness_diag_clear();
-        assert_int_equal(NdisOpenConfigurationEx(&object, &config), NDIS_STATUS_SUCCESS);
+        assert_int_equal(open_configuration(others[i], &config), NDIS_STATUS_SUCCESS);
         assert_int_equal(harness_diag_new(), 0); /* asking about any handle is quiet */
         read_one(config, &r);
         assert_int_equal(r.status, NDIS_STATUS_FAILURE);
@@ -688,18 +679,13 @@ static void read_checks_its_arguments(void **state)
     (void)state;
     static const NDISBUF_KEYWORD keywords[] = {{"Speed", "1"}};
     NDIS_HANDLE a = add("kw0", keywords, 1);
-    NDIS_CONFIGURATION_OBJECT object = {
-        .Header = {NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT, NDIS_CONFIGURATION_OBJECT_REVISION_1,
-                   NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1},
-        .NdisHandle = a,
-    };
     NDIS_HANDLE config;
     NDIS_STRING speed = RTL_CONSTANT_STRING(u"Speed");
     NDIS_STRING broken = {4, 4, NULL};
     PNDIS_CONFIGURATION_PARAMETER value = NULL;
     NDIS_STATUS status = NDIS_STATUS_SUCCESS;
     int not_a_handle = 0;
-    assert_int_equal(NdisOpenConfigurationEx(&object, &config), NDIS_STATUS_SUCCESS);
+    assert_int_equal(open_configuration(a, &config), NDIS_STATUS_SUCCESS);
 
     NdisReadConfiguration(NULL, &value, config, &speed, NdisParameterInteger);
     assert_true(harness_diag_contains("Status is NULL"));
