@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "ndis.h"
+#include "number.h"
 #include "stack/stack.h"
 #include "verify/verify.h"
 
@@ -140,36 +141,6 @@ static const NDISBUF_KEYWORD *keyword_find(const stack_keywords *keywords, const
     return NULL;
 }
 
-static int digit_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* All of text as a number in `base` that fits a ULONG: digits only, no sign, no spaces. */
-static bool text_to_ulong(const char *text, int base, ULONG *out)
-{
-    unsigned long long v = 0;
-
-    if (!*text)
-        return false;
-    for (; *text; text++) {
-        int d = digit_value(*text);
-        if (d < 0 || d >= base)
-            return false;
-        v = v * (unsigned)base + (unsigned)d;
-        if (v > 0xFFFFFFFFull)
-            return false;
-    }
-    *out = (ULONG)v;
-    return true;
-}
-
 /* A new value block chained on the handle, with room for `chars` characters of text. */
 static struct config_value *value_new(struct config *c, size_t chars)
 {
@@ -189,11 +160,11 @@ static NDIS_STATUS read_integer(struct config *c, const NDISBUF_KEYWORD *k, bool
 {
     const char *digits = k->Value;
     struct config_value *v;
-    ULONG number;
+    uint64_t number;
 
     if (hex && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X'))
         digits += 2;
-    if (!text_to_ulong(digits, hex ? 16 : 10, &number)) {
+    if (!number_parse(digits, strlen(digits), hex ? 16 : 10, 0xFFFFFFFFu, &number)) {
         vf_diagnostic("NdisReadConfiguration", "keyword '%s' is '%s', not %s number from 0 to %s", k->Name,
                       k->Value, hex ? "a hexadecimal" : "a decimal", hex ? "FFFFFFFF" : "4294967295");
         return NDIS_STATUS_FAILURE;
@@ -202,7 +173,7 @@ static NDIS_STATUS read_integer(struct config *c, const NDISBUF_KEYWORD *k, bool
     if (!v)
         return NDIS_STATUS_RESOURCES;
     v->parameter.ParameterType = NdisParameterInteger; /* also for a hexadecimal read, as documented */
-    v->parameter.ParameterData.IntegerData = number;
+    v->parameter.ParameterData.IntegerData = (ULONG)number;
     *out = &v->parameter;
     return NDIS_STATUS_SUCCESS;
 }

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat/number.h"
 #include "verify.h"
 
 #define FAULT_PPM_SCALE 1000000u /* ProbabilityPpm is out of a million */
@@ -204,23 +205,7 @@ bool vf_fault_resources_decide(void)
 /* A decimal number (or 0x-hex when hex_ok) of exactly len characters, at most max. */
 static bool parse_number(const char *text, size_t len, bool hex_ok, ULONG64 max, ULONG64 *out)
 {
-    int base = 10;
-    if (hex_ok && len > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
-        base = 16, text += 2, len -= 2;
-    if (!len)
-        return false;
-    ULONG64 value = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = text[i];
-        int digit = c >= '0' && c <= '9' ? c - '0'
-                  : base == 16 && c >= 'a' && c <= 'f' ? c - 'a' + 10
-                  : base == 16 && c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-        if (digit < 0 || value > (max - (ULONG64)digit) / (ULONG64)base)
-            return false;
-        value = value * (ULONG64)base + (ULONG64)digit;
-    }
-    *out = value;
-    return true;
+    return hex_ok ? number_parse_c(text, len, max, out) : number_parse(text, len, 10, max, out);
 }
 
 /* "nbl+nb+mdl" (or with '|'): the NDISBUF_FAULT_* mask; false for an unknown name. */

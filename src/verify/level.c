@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat/number.h"
 #include "config.h"
 #include "verify/track.h"
 #include "verify/verify.h"
@@ -57,11 +58,8 @@ VOID ndisbuf_verifier_set_drain_timeout(ULONG Milliseconds)
 /* A whole decimal number in [0, max], or -1. */
 static long parse_number(const char *text, long max)
 {
-    char *end;
-    if (!text || !*text)
-        return -1;
-    long v = strtol(text, &end, 10);
-    return (*end || v < 0 || v > max) ? -1 : v;
+    uint64_t v;
+    return text && number_parse(text, strlen(text), 10, (uint64_t)max, &v) ? (long)v : -1;
 }
 
 static void read_environment(void)
