@@ -117,30 +117,6 @@ static void keyword_text(const NDIS_STRING *keyword, char *out, size_t size)
     out[i] = '\0';
 }
 
-static WCHAR ascii_upper(WCHAR c)
-{
-    return c >= 'a' && c <= 'z' ? (WCHAR)(c - 'a' + 'A') : c;
-}
-
-/* Whether the UTF-16 keyword is `name`, ignoring case (names are ASCII). */
-static bool keyword_is(const NDIS_STRING *keyword, const char *name)
-{
-    size_t i, n = keyword->Length / sizeof(WCHAR);
-
-    for (i = 0; i < n; i++)
-        if (!name[i] || ascii_upper(keyword->Buffer[i]) != ascii_upper((WCHAR)name[i]))
-            return false;
-    return name[i] == '\0';
-}
-
-static const NDISBUF_KEYWORD *keyword_find(const stack_keywords *keywords, const NDIS_STRING *keyword)
-{
-    for (ULONG i = 0; i < keywords->count; i++)
-        if (keyword_is(keyword, keywords->entries[i].Name))
-            return &keywords->entries[i];
-    return NULL;
-}
-
 /* A new value block chained on the handle, with room for `chars` characters of text. */
 static struct config_value *value_new(struct config *c, size_t chars)
 {
@@ -258,7 +234,7 @@ VOID NdisReadConfiguration(PNDIS_STATUS Status, PNDIS_CONFIGURATION_PARAMETER *P
                       name);
         return;
     }
-    k = keyword_find(c->keywords, Keyword);
+    k = stack_keywords_find(c->keywords, Keyword->Buffer, Keyword->Length / sizeof(WCHAR));
     if (k) /* a keyword the adapter does not have is a quiet miss: the driver takes its default */
         *Status = read_keyword(c, k, ParameterType, ParameterValue);
 }

@@ -466,19 +466,41 @@ stack_adapter *stack_adapters_of(stack_driver *driver, stack_adapter *after)
 
 /* ---- adapter keywords ---- */
 
-static char ascii_upper(char c)
+/*
+ * The one rule for keyword names: registry value names compare without
+ * regard to case, ASCII letters only (names are ASCII, checked when added).
+ */
+static unsigned name_fold(unsigned c)
 {
-    return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+    return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c;
 }
 
-/* Registry value names compare without regard to case (ASCII only here, as the names are). */
+/* Two keyword names, the same by that rule. */
 static bool same_name(const char *a, const char *b)
 {
-    while (*a && ascii_upper(*a) == ascii_upper(*b)) {
+    while (*a && name_fold((unsigned char)*a) == name_fold((unsigned char)*b)) {
         a++;
         b++;
     }
-    return ascii_upper(*a) == ascii_upper(*b);
+    return name_fold((unsigned char)*a) == name_fold((unsigned char)*b);
+}
+
+/* A keyword name and `length` UTF-16 characters, the same by that rule. */
+static bool same_wide_name(const char *name, const WCHAR *wide, size_t length)
+{
+    size_t i;
+    for (i = 0; i < length; i++)
+        if (!name[i] || name_fold((unsigned char)name[i]) != name_fold(wide[i]))
+            return false;
+    return name[i] == '\0';
+}
+
+const NDISBUF_KEYWORD *stack_keywords_find(const stack_keywords *keywords, const WCHAR *name, size_t length)
+{
+    for (ULONG i = 0; i < keywords->count; i++)
+        if (same_wide_name(keywords->entries[i].Name, name, length))
+            return &keywords->entries[i];
+    return NULL;
 }
 
 /* A keyword's Name or Value: present, short enough, ASCII. */

@@ -137,6 +137,8 @@ void stack_driver_unregister(stack_driver *driver);
 bool stack_keywords_valid(const NDISBUF_KEYWORD *keywords, ULONG count, const char *function);
 /* A copy in one block (count 0 gives an empty one), or NULL when out of memory. */
 stack_keywords *stack_keywords_copy(const NDISBUF_KEYWORD *keywords, ULONG count);
+/* The keyword named by `length` UTF-16 characters (names compare ignoring ASCII case), or NULL. */
+const NDISBUF_KEYWORD *stack_keywords_find(const stack_keywords *keywords, const WCHAR *name, size_t length);
 /*
  * For NdisOpenConfigurationEx: a copy of the keywords of the live miniport
  * adapter `handle` names, which the caller frees. Any other handle is
