@@ -13,6 +13,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,10 +98,49 @@ static void report_print(const NDISBUF_REPORT *r)
 static pthread_mutex_t json_lock = PTHREAD_MUTEX_INITIALIZER;
 static FILE *json_file;
 
-static void json_string(FILE *f, const char *text)
+/*
+ * The length of the well-formed UTF-8 sequence at s, of at most `left`
+ * bytes, or 0 when there is none there (RFC 3629: no overlong form, no
+ * surrogate, nothing past U+10FFFF).
+ */
+static size_t utf8_sequence_length(const unsigned char *s, size_t left)
 {
+    size_t length;
+    uint32_t code, least;
+    if (s[0] < 0x80)
+        return 1;
+    if ((s[0] & 0xE0) == 0xC0) {
+        length = 2, code = s[0] & 0x1F, least = 0x80;
+    } else if ((s[0] & 0xF0) == 0xE0) {
+        length = 3, code = s[0] & 0x0F, least = 0x800;
+    } else if ((s[0] & 0xF8) == 0xF0) {
+        length = 4, code = s[0] & 0x07, least = 0x10000;
+    } else {
+        return 0;
+    }
+    if (length > left)
+        return 0;
+    for (size_t i = 1; i < length; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        code = code << 6 | (s[i] & 0x3F);
+    }
+    if (code < least || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF))
+        return 0;
+    return length;
+}
+
+void vf_json_write_string(FILE *f, const char *text, size_t length)
+{
+    const unsigned char *c = (const unsigned char *)text, *end = c + length;
     fputc('"', f);
-    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+    while (c < end) {
+        size_t n = utf8_sequence_length(c, (size_t)(end - c));
+        if (n == 0) {
+            fputs("\\ufffd", f); /* not UTF-8: the replacement character, byte by byte */
+            c++;
+            continue;
+        }
         if (*c == '"' || *c == '\\')
             fprintf(f, "\\%c", *c);
         else if (*c == '\n')
@@ -108,9 +148,15 @@ static void json_string(FILE *f, const char *text)
         else if (*c < 0x20)
             fprintf(f, "\\u%04x", *c);
         else
-            fputc(*c, f);
+            fwrite(c, 1, n, f);
+        c += n;
     }
     fputc('"', f);
+}
+
+static void json_string(FILE *f, const char *text)
+{
+    vf_json_write_string(f, text, strlen(text));
 }
 
 /* The history as a JSON array of its lines. */
@@ -122,11 +168,9 @@ static void json_lines(FILE *f, const char *text)
     while (*line) {
         const char *end = strchr(line, '\n');
         size_t n = end ? (size_t)(end - line) : strlen(line);
-        char buffer[512];
-        snprintf(buffer, sizeof buffer, "%.*s", (int)n, line);
         if (!first)
             fputc(',', f);
-        json_string(f, buffer);
+        vf_json_write_string(f, line, n);
         first = false;
         line += n + (end ? 1 : 0);
     }

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "ndisbuf.h"
@@ -29,6 +30,14 @@ void vf_report(NDISBUF_REPORT_CODE code, const char *function, const void *objec
 /* Records and emits a diagnostic for a call that fails cleanly. */
 void vf_diagnostic(const char *function, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
+
+/*
+ * Writes `length` bytes of text to f as a JSON string (report.c): quotes,
+ * backslashes and control characters escaped, well-formed UTF-8 as it is,
+ * and every byte that is not part of a well-formed UTF-8 sequence as
+ * \ufffd, so the file stays valid JSON whatever a name or path holds.
+ */
+void vf_json_write_string(FILE *f, const char *text, size_t length);
 
 /* ---- naming code addresses (site.c) ---- */
 /*

@@ -258,6 +258,47 @@ static void reports_are_appended_to_the_json_file(void **state)
     assert_true(harness_diag_contains("cannot open"));
 }
 
+/* What vf_json_write_string writes for `length` bytes of text (freed by the caller). */
+static char *json_of(const char *text, size_t length)
+{
+    char *out = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&out, &size);
+    assert_non_null(f);
+    vf_json_write_string(f, text, length);
+    fclose(f);
+    return out;
+}
+
+static void assert_json_of(const char *text, size_t length, const char *expected)
+{
+    char *json = json_of(text, length);
+    assert_string_equal(json, expected);
+    free(json);
+}
+
+/* The file stays valid JSON whatever the names and paths in a report hold. */
+static void json_strings_are_escaped_and_valid_utf8(void **state)
+{
+    (void)state;
+    assert_json_of("plain", 5, "\"plain\"");
+    assert_json_of("a\"b\\c\nd\te", 9, "\"a\\\"b\\\\c\\nd\\u0009e\"");
+    /* well-formed UTF-8 of 2, 3 and 4 bytes goes through as it is */
+    assert_json_of("\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 11, "\"\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+    /* anything else: one replacement character per byte */
+    assert_json_of("\xff", 1, "\"\\ufffd\"");                          /* never a UTF-8 byte */
+    assert_json_of("\x80x", 2, "\"\\ufffdx\"");                        /* a lone continuation byte */
+    assert_json_of("\xc3", 1, "\"\\ufffd\"");                          /* cut short by the end */
+    assert_json_of("\xc3x", 2, "\"\\ufffdx\"");                        /* cut short by an ASCII byte */
+    assert_json_of("\xc0\xaf", 2, "\"\\ufffd\\ufffd\"");              /* overlong '/' */
+    assert_json_of("\xe0\x80\xaf", 3, "\"\\ufffd\\ufffd\\ufffd\"");    /* overlong, 3 bytes */
+    assert_json_of("\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\"");    /* a UTF-16 surrogate */
+    assert_json_of("\xf4\x90\x80\x80", 4, "\"\\ufffd\\ufffd\\ufffd\\ufffd\""); /* past U+10FFFF */
+    /* the length is what is written: a NUL inside it is a control character, past it nothing */
+    assert_json_of("a\0b", 3, "\"a\\u0000b\"");
+    assert_json_of("abc", 1, "\"a\"");
+}
+
 /* ---- the pending listing ---- */
 
 static void pending_nbls_lists_what_is_in_flight_and_its_holder(void **state)
@@ -354,6 +395,7 @@ int main(void)
         HARNESS_TEST(site_names_the_static_function_and_line_when_libdw_is_built_in),
         HARNESS_TEST(tracking_switched_on_mid_flight_adopts_what_is_out),
         HARNESS_TEST(reports_are_appended_to_the_json_file),
+        HARNESS_TEST(json_strings_are_escaped_and_valid_utf8),
         HARNESS_TEST(pending_nbls_lists_what_is_in_flight_and_its_holder),
         HARNESS_TEST(pool_not_empty_names_the_holders),
         HARNESS_TEST(level_2_delays_reuse_and_never_counts_quarantined_elements),
