@@ -506,7 +506,7 @@ NDISBUF_API NDIS_STATUS ndisbuf_nbl_write_pcap(struct _NET_BUFFER_LIST *NetBuffe
 #define NDISBUF_FAULT_RETREAT 0x0010   /* buffers a retreat allocates */
 #define NDISBUF_FAULT_PACKET 0x0020    /* NdisAllocatePacket */
 #define NDISBUF_FAULT_BUFFER 0x0040    /* NdisAllocateBuffer */
-#define NDISBUF_FAULT_MEMORY 0x0080    /* NdisAllocateMemoryWithTag(Priority): tagged memory */
+#define NDISBUF_FAULT_MEMORY 0x0080    /* NdisAllocateMemoryWithTag(Priority), configuration handles and values */
 #define NDISBUF_FAULT_POOL 0x0100      /* pool creation (NBL, NB, packet, buffer pools) */
 #define NDISBUF_FAULT_ALL 0x01FF
 

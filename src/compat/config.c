@@ -20,6 +20,7 @@
 #include "ndis.h"
 #include "number.h"
 #include "stack/stack.h"
+#include "verify/fault.h"
 #include "verify/verify.h"
 
 #define CONFIG_MAGIC 0x47464e43u /* "CNFG" */
@@ -40,8 +41,14 @@ struct config {
 /* Takes ownership of keywords (freed here if the handle cannot be made). */
 static NDIS_HANDLE config_new(const char *fn, stack_keywords *keywords)
 {
-    struct config *c = calloc(1, sizeof(*c));
+    struct config *c;
 
+    if (vf_fault_fail(NDISBUF_FAULT_MEMORY)) { /* the handle is memory NDIS allocates */
+        vf_fault_diagnostic(fn);
+        free(keywords);
+        return NULL;
+    }
+    c = calloc(1, sizeof(*c));
     if (!c) {
         vf_diagnostic(fn, "out of memory for a configuration handle");
         free(keywords);
@@ -120,8 +127,13 @@ static void keyword_text(const NDIS_STRING *keyword, char *out, size_t size)
 /* A new value block chained on the handle, with room for `chars` characters of text. */
 static struct config_value *value_new(struct config *c, size_t chars)
 {
-    struct config_value *v = calloc(1, sizeof(*v) + chars * sizeof(WCHAR));
+    struct config_value *v;
 
+    if (vf_fault_fail(NDISBUF_FAULT_MEMORY)) { /* so is every value a read hands out */
+        vf_fault_diagnostic("NdisReadConfiguration");
+        return NULL;
+    }
+    v = calloc(1, sizeof(*v) + chars * sizeof(WCHAR));
     if (!v) {
         vf_diagnostic("NdisReadConfiguration", "out of memory for a configuration parameter");
         return NULL;

@@ -25,9 +25,11 @@ set -eu
 
 FRAMES=${FAULT_WALK_FRAMES:-20}
 
+# The first failable allocation is the loopback miniport's configuration
+# handle (it reads its DataPath keyword in MiniportInitializeEx).
 NDISBUF_FAULT="nth=1" run demo --quiet --frames "$FRAMES"
 expect_status 1
-expect_err "allocation failed by fault injection (pool allocation #1)"
+expect_err "NdisOpenConfigurationEx: allocation failed by fault injection (memory allocation #1)"
 expect_out "fault injection  1 allocations counted, 1 failed on purpose"
 NDISBUF_FAULT="nth=1,kinds=nbl+bogus" run demo --quiet --frames "$FRAMES"
 expect_status 0

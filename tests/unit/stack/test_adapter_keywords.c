@@ -12,7 +12,9 @@
  * number; types keywords cannot give; values valid until the close; every
  * broken keyword list refused before anything exists; the caller's array
  * freed right after the add; two adapters; no keywords; configurations of
- * other handles, and of an adapter removed while one is open.
+ * other handles, and of an adapter removed while one is open; the handle
+ * and the values failed by fault injection (kind memory) as exhaustion
+ * would fail them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -710,6 +712,58 @@ static void read_checks_its_arguments(void **state)
     remove_adapter(a);
 }
 
+/* ---- memory: fault injection (kind memory) fails configuration memory as exhaustion would ---- */
+
+static void arm_memory(ULONG64 nth)
+{
+    NDISBUF_FAULT_PLAN plan = {.Kinds = NDISBUF_FAULT_MEMORY, .FailNth = nth};
+    assert_int_equal(ndisbuf_fault_set(&plan), NDIS_STATUS_SUCCESS);
+}
+
+static void a_read_without_memory_fails_with_resources_and_the_next_works(void **state)
+{
+    (void)state;
+    static const NDISBUF_KEYWORD keywords[] = {{"Speed", "10"}, {"Name", "eth"}};
+    plan(0, "Speed", NdisParameterInteger);
+    plan(1, "Name", NdisParameterString);
+    plan(2, "Speed", NdisParameterInteger);
+    plan(3, "Absent", NdisParameterInteger); /* a miss allocates nothing */
+    arm_memory(2);                           /* #1 the handle, #2 the first value */
+    NDIS_HANDLE a = add("kw0", keywords, 2);
+    assert_int_equal(ndisbuf_fault_allocations(), 4);
+    assert_int_equal(ndisbuf_fault_injected(), 1);
+    assert_int_equal(ndisbuf_fault_set(NULL), NDIS_STATUS_SUCCESS);
+
+    assert_int_equal(kw.reads[0].status, NDIS_STATUS_RESOURCES); /* and *ParameterValue left alone (read_one) */
+    assert_contains(kw.reads[0].diagnostic, "allocation failed by fault injection (memory allocation #2)");
+    read_gave_string(1, "eth");
+    read_gave_integer(2, 10);
+    read_failed(3, NULL);
+    remove_adapter(a);
+}
+
+static void an_open_without_memory_fails_the_initialize_and_leaves_nothing(void **state)
+{
+    (void)state;
+    static const NDISBUF_KEYWORD keywords[] = {{"Speed", "10"}};
+    NDIS_HANDLE adapter = &adapter;
+    plan(0, "Speed", NdisParameterInteger);
+    arm_memory(1);
+    assert_int_equal(ndisbuf_stack_add_adapter_ex(kw.driver, "kw0", keywords, 1, &adapter), NDIS_STATUS_RESOURCES);
+    assert_true(harness_diag_contains("NdisOpenConfigurationEx: allocation failed by fault injection (memory "
+                                      "allocation #1)"));
+    assert_int_equal(ndisbuf_fault_injected(), 1);
+    assert_int_equal(ndisbuf_fault_set(NULL), NDIS_STATUS_SUCCESS);
+    assert_null(adapter);
+    assert_int_equal(kw.initializes, 1);
+    assert_int_equal(kw.reads[0].status, NDIS_STATUS_SUCCESS); /* never read: as planned */
+    assert_null(kw.reads[0].value);
+
+    /* Memory back: the same add works. */
+    remove_adapter(add("kw0", keywords, 1));
+    read_gave_integer(0, 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -727,6 +781,8 @@ int main(void)
         KW_TEST(broken_keyword_lists_are_refused_and_leave_nothing),
         KW_TEST(configuration_of_other_handles_is_empty),
         KW_TEST(read_checks_its_arguments),
+        KW_TEST(a_read_without_memory_fails_with_resources_and_the_next_works),
+        KW_TEST(an_open_without_memory_fails_the_initialize_and_leaves_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
