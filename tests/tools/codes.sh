@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # tools.codes: `ndisbuf codes` lists every verifier report code with value,
-# name and meaning; `ndisbuf codes CODE` shows one, found by value (hex or
-# decimal) or by name (any case, with or without NDISBUF_REPORT_); an
+# name and meaning; `ndisbuf codes CODE` shows one, found by value (0x hex
+# or decimal, a leading zero still decimal) or by name (any case, with or without NDISBUF_REPORT_); an
 # unknown code or a bad argument exits 2 with one line on stderr.
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -26,6 +26,11 @@ for key in 0x21 33 DOUBLE_COMPLETION double_completion NDISBUF_REPORT_DOUBLE_COM
     [ "$(wc -l <"$TMP/out")" -eq 2 ] || fail "codes $key: not the header and one code"
 done
 
+# A leading zero is still decimal (not C's octal): 021 is 21, 0x15.
+run codes 021
+expect_status 0
+expect_out "0x15  POOL_NOT_EMPTY"
+
 bad() {
     message=$1
     shift
@@ -38,6 +43,9 @@ bad() {
 bad "no report code '0x99'" 0x99
 bad "no report code 'NO_SUCH_CODE'" NO_SUCH_CODE
 bad "no report code '12k'" 12k
+bad "no report code '0x'" 0x
+bad "no report code '+33'" +33
+bad "no report code '99999999999999999999'" 99999999999999999999
 bad "one code at most" 0x21 0x22
 bad "unknown option" --bogus
 

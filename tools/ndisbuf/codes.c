@@ -8,11 +8,13 @@
  */
 #include <ndis.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "compat/number.h"
 #include "tool.h"
 
 struct report_code {
@@ -39,12 +41,15 @@ static void codes_print_header(void)
     printf("%-4s  %-26s %s\n", "Code", "Name", "Meaning");
 }
 
-/* The code a value ("0x21", "33") or a name names; NULL when none. */
+/*
+ * The code a value names (decimal, or hexadecimal after 0x: "33", "0x21";
+ * a leading zero is still decimal, "021" is 21) or a name names; NULL when
+ * none.
+ */
 static const struct report_code *codes_find(const char *key)
 {
-    char *end;
-    unsigned long value = strtoul(key, &end, 0);
-    bool numeric = *key >= '0' && *key <= '9' && *end == '\0';
+    uint64_t value = 0;
+    bool numeric = number_parse_c(key, strlen(key), UINT32_MAX, &value);
     if (!strncasecmp(key, "NDISBUF_REPORT_", 15))
         key += 15;
     for (size_t i = 0; i < REPORT_CODE_COUNT; i++)
