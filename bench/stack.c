@@ -421,6 +421,18 @@ static void run_add(struct run_result *total, const struct run_result *part)
     total->cpu_seconds += part->cpu_seconds;
 }
 
+/* `frames` through one side (ours: benchprot over the miniport; else the plain sender), added to *total. */
+static void afpacket_part(int fd, int ours, unsigned long frames, struct run_result *total)
+{
+    struct run_result part;
+    memset(&part, 0, sizeof part);
+    if (ours)
+        bp_run(frames, 0, &part);
+    else
+        plain_run(fd, frames, &part);
+    run_add(total, &part);
+}
+
 /*
  * One round: `frames` through each side in two halves, ours, plain, plain,
  * ours, so that a drift of the machine during the round falls on both
@@ -428,20 +440,11 @@ static void run_add(struct run_result *total, const struct run_result *part)
  */
 static void afpacket_round(int fd, unsigned long frames, struct run_result *ours, struct run_result *plain)
 {
-    struct run_result part;
     unsigned long half = frames / 2;
-    memset(&part, 0, sizeof part);
-    bp_run(half, 0, &part);
-    run_add(ours, &part);
-    memset(&part, 0, sizeof part);
-    plain_run(fd, half, &part);
-    run_add(plain, &part);
-    memset(&part, 0, sizeof part);
-    plain_run(fd, frames - half, &part);
-    run_add(plain, &part);
-    memset(&part, 0, sizeof part);
-    bp_run(frames - half, 0, &part);
-    run_add(ours, &part);
+    afpacket_part(fd, 1, half, ours);
+    afpacket_part(fd, 0, half, plain);
+    afpacket_part(fd, 0, frames - half, plain);
+    afpacket_part(fd, 1, frames - half, ours);
 }
 
 static void afpacket_skip(const char *why)
